@@ -1,0 +1,12 @@
+"""Step `html` (stub: passes text through; to be implemented)."""
+
+from __future__ import annotations
+
+from .pipeline import Context, StepResult
+
+
+class HtmlToText:
+    name = "html"
+
+    def __call__(self, text: str, ctx: Context) -> StepResult:
+        return StepResult(text)
