@@ -1,0 +1,254 @@
+"""The ``feedscrub`` command line: run, clean, feeds, export.
+
+Thin: each command parses its options, calls library code and prints. Prefect is imported only by
+the commands that run flows, so ``feedscrub clean`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from feedscrub.errors import FeedscrubError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Fetch news feeds, clean their articles, flag unedited and machine-translated "
+                       "content, store clean records.")
+feeds_app = typer.Typer(no_args_is_help=False, help="List, import and export feeds.")
+app.add_typer(feeds_app, name="feeds")
+
+err = Console(stderr=True)
+out = Console()
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="settings file (default: bundled config/feedscrub.yaml)")]
+StoreOpt = Annotated[str | None, typer.Option("--store", help="sqlite:///PATH or postgresql://... (default from settings)")]
+
+
+def main() -> None:
+    try:
+        app()
+    except FeedscrubError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+# --- clean ------------------------------------------------------------------------------------
+
+
+@app.command()
+def clean(
+    file: Annotated[Path | None, typer.Argument(help="article file; '-' or nothing for stdin")] = None,
+    html: Annotated[bool | None, typer.Option("--html/--text", help="content type (default: guessed)")] = None,
+    title: Annotated[str | None, typer.Option(help="the article's title")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="the feed's declared language")] = None,
+    source: Annotated[str | None, typer.Option(help="source name (per-source settings)")] = None,
+    diff: Annotated[bool, typer.Option("--diff", help="show each edit with its rule")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="--diff plus rules that came close")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the full result as JSON")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="batch mode: JSONL in on stdin, JSONL out")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Clean one article (or a JSONL batch with --jsonl) and print the result."""
+    from feedscrub.cleanjob import clean_jsonl, clean_one
+    from feedscrub.config import build_pipeline, load_settings
+
+    pipeline = build_pipeline(load_settings(config))
+    if jsonl:
+        clean_jsonl(pipeline, sys.stdin, sys.stdout)
+        return
+    raw = sys.stdin.read() if file is None or str(file) == "-" else _read_text(file)
+    result = clean_one(pipeline, raw, html=html, title=title, language=language, source=source)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
+    elif diff or explain:
+        _print_diff(result, explain)
+    else:
+        if result.title:
+            out.print(result.title, highlight=False, markup=False)
+            out.print()
+        out.print(result.text, highlight=False, markup=False, soft_wrap=True)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise FeedscrubError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _print_diff(result: Any, explain: bool) -> None:
+    edits = result.edits
+    out.print(f"[bold]{len(edits)} edit(s)[/]", highlight=False)
+    for e in edits:
+        out.print(f"[cyan]{e.rule}[/] [dim]({e.step} {e.start}-{e.end})[/]", highlight=False)
+        if e.before:
+            out.print(f"  [red]- {_short(e.before)}[/]", highlight=False)
+        if e.after:
+            out.print(f"  [green]+ {_short(e.after)}[/]", highlight=False)
+        if e.reason:
+            out.print(f"    [dim]{e.reason}[/]", highlight=False)
+    flags = result.flags
+    out.print()
+    out.print(f"[bold]language[/] {result.language}   [bold]title[/] {result.title!r}", highlight=False)
+    for name, value in flags.as_dict().items():
+        out.print(f"[bold]{name}[/] {value}", highlight=False)
+        for ev in flags.evidence.get(name, []):
+            score = f" ({ev.score:.2f})" if ev.score is not None else ""
+            out.print(f"    [dim]{ev.rule}{score}: {_short(ev.text)}[/]", highlight=False)
+    if result.foreign_fragments:
+        out.print("[bold]foreign fragments[/]")
+        for f in result.foreign_fragments:
+            out.print(f"    {f.lang} {f.start}-{f.end} {f.text!r} ({f.score:.2f})", highlight=False)
+    if explain:
+        out.print("[bold]came close, did not fire[/]")
+        for ev in result.near_misses or []:
+            out.print(f"    [yellow]{ev.rule}[/]: {_short(ev.text)}", highlight=False)
+
+
+def _short(s: str, n: int = 160) -> str:
+    s = s.replace("\n", "⏎ ")
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# --- run --------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    feeds: Annotated[list[str] | None, typer.Option("--feeds", "-f", help="feed list (YAML/OPML) or feed URL; repeatable")] = None,
+    store: StoreOpt = None,
+    group: Annotated[str | None, typer.Option(help="only feeds of this group")] = None,
+    config: ConfigOpt = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="progress bar (default: on a terminal)")] = None,
+) -> None:
+    """Run one ingest now: fetch, parse, clean and store every due feed, then print a summary."""
+    from feedscrub.prefect_env import quiet_prefect
+
+    quiet_prefect()
+    from feedscrub.flows.ingest import ingest
+
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    summary = ingest(feeds=feeds, store=store, group=group, config=str(config) if config else None,
+                     progress=show_progress)
+    _print_summary(summary)
+    if summary.feeds_failed and not summary.feeds_ok:
+        raise SystemExit(1)
+
+
+def _print_summary(summary: Any) -> None:
+    t = Table(title="feedscrub run", show_lines=False)
+    for col in ("feed", "status", "http", "new", "updated", "unchanged", "flagged", "note"):
+        t.add_column(col, overflow="fold")
+    for r in summary.feeds:
+        t.add_row(r.name, r.status, str(r.http_status or ""), str(r.new), str(r.updated),
+                  str(r.unchanged), str(r.flagged), r.error or "; ".join(r.warnings)[:80])
+    out.print(t)
+    out.print(
+        f"feeds: {summary.feeds_ok} ok, {summary.feeds_failed} failed, {summary.feeds_skipped} not due | "
+        f"articles: {summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged, "
+        f"{summary.flagged} flagged | store: {summary.store}",
+        highlight=False,
+    )
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+
+@feeds_app.callback(invoke_without_command=True)
+def feeds_list(ctx: typer.Context, store: StoreOpt = None, config: ConfigOpt = None) -> None:
+    """Show every feed the store knows, with its health."""
+    if ctx.invoked_subcommand:
+        return
+    from feedscrub.config import load_settings
+    from feedscrub.sinks import open_sink
+
+    settings = load_settings(config)
+    with open_sink(store or settings.store) as sink:
+        states = sink.all_feed_states()
+    t = Table(title=f"{len(states)} feeds")
+    for col in ("feed", "last status", "failures", "last error", "last ok", "next fetch"):
+        t.add_column(col, overflow="fold")
+    for s in states:
+        status = "retired" if s.retired else str(s.last_status or "")
+        t.add_row(s.name or s.url, status, str(s.consecutive_failures),
+                  f"{s.last_error_kind}: {s.last_error}" if s.last_error_kind else "",
+                  _when(s.last_ok_at), _when(s.next_fetch_at))
+    out.print(t)
+
+
+def _when(dt: Any) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+@feeds_app.command("export")
+def feeds_export(
+    out_file: Annotated[Path, typer.Argument(help="OPML file to write")],
+    feeds: Annotated[list[str] | None, typer.Option("--feeds", "-f")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write a feed list as OPML."""
+    from feedscrub.config import load_feeds, load_settings, write_opml
+
+    specs = load_feeds(feeds, load_settings(config))
+    write_opml(specs, out_file)
+    out.print(f"wrote {len(specs)} feeds to {out_file}")
+
+
+@feeds_app.command("import")
+def feeds_import(
+    opml: Annotated[Path, typer.Argument(help="OPML file to read")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="YAML feed list to write")] = Path("feeds.yaml"),
+) -> None:
+    """Turn an OPML file into a YAML feed list (the format `run --feeds` reads)."""
+    import yaml
+
+    from feedscrub.config import load_feeds
+
+    specs = load_feeds([str(opml)])
+    data = {"feeds": [f.model_dump(exclude_defaults=True) for f in specs]}
+    out_file.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    out.print(f"wrote {len(specs)} feeds to {out_file}")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet")] = "jsonl",
+    since: Annotated[str | None, typer.Option(help="ISO date/time, inclusive")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO date/time, exclusive")] = None,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Export stored articles for downstream teams, partitioned by date."""
+    from datetime import datetime
+
+    from feedscrub.config import load_settings
+    from feedscrub.sinks import open_sink
+    from feedscrub.sinks.export import export_articles
+
+    if fmt not in ("jsonl", "parquet"):
+        raise FeedscrubError(f"--format must be jsonl or parquet, not {fmt!r}")
+    try:
+        since_dt = datetime.fromisoformat(since) if since else None
+        until_dt = datetime.fromisoformat(until) if until else None
+    except ValueError as exc:
+        raise FeedscrubError(f"--since/--until: {exc}") from None
+    settings = load_settings(config)
+    with open_sink(store or settings.store) as sink:
+        files = export_articles(sink, fmt, out_dir, since=since_dt, until=until_dt)
+    out.print(f"wrote {len(files)} file(s) under {out_dir}")
+
+
+if __name__ == "__main__":
+    main()
