@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Prefect flows: orchestration only. Each task wraps one library call with retries and logging."""

@@ -1,0 +1,199 @@
+"""One ingest of a shard of feeds, as plain Python: fetch → parse → clean → store → report.
+
+The Prefect flow (``flows/ingest.py``) runs ``run_shard`` once per shard as a task; tests and
+benchmarks call it directly. Nothing here imports Prefect: logging goes to whatever logger the
+caller hands in (the flow passes Prefect's run logger).
+
+Failure rules: a feed that fails is recorded (kind and message) and the shard goes on; an article
+whose cleaning fails is still stored raw (text empty, ``pipeline_version`` ending in ``+error``)
+so a later re-clean can fix it; nothing fetched is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from feedscrub.cleaners.build import PIPELINE_VERSION
+from feedscrub.cleaners.pipeline import CleanResult, Document, Pipeline
+from feedscrub.config import build_pipeline
+from feedscrub.fetch import Fetcher
+from feedscrub.health import is_due, next_state
+from feedscrub.models import Article, FeedState, FetchResult, Flags, RawEntry, content_hash
+from feedscrub.parse import parse_feed
+from feedscrub.report import FeedReport, FlaggedArticle, ShardReport
+from feedscrub.settings import FeedSpec, Settings
+from feedscrub.sinks import open_sink
+from feedscrub.sinks.base import Sink, WriteStats
+
+_log = logging.getLogger("feedscrub.ingest")
+
+FeedDone = Callable[[FeedReport], None]
+
+
+def run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, *,
+              log: logging.Logger | logging.LoggerAdapter[Any] | None = None,
+              now: datetime | None = None, transport: httpx.AsyncBaseTransport | None = None,
+              on_feed_done: FeedDone | None = None) -> ShardReport:
+    """Ingest every due feed of ``feeds`` into the store at ``store_url``; never raises for a feed."""
+    return asyncio.run(_run_shard(feeds, settings, store_url, log or _log, now, transport, on_feed_done))
+
+
+async def _run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, log: Any,
+                     now: datetime | None, transport: httpx.AsyncBaseTransport | None,
+                     on_feed_done: FeedDone | None) -> ShardReport:
+    now = now or datetime.now(UTC)
+    report = ShardReport()
+    sink = open_sink(store_url)
+    sink.open()
+    try:
+        states = sink.get_feed_states([f.url for f in feeds])
+        due: list[FeedSpec] = []
+        for feed in feeds:
+            state = states.get(feed.url)
+            if state is not None and (state.retired or not is_due(state, now)):
+                fr = FeedReport(url=feed.url, name=feed.source,
+                                status="retired" if state.retired else "not_due",
+                                consecutive_failures=state.consecutive_failures)
+                report.feeds.append(fr)
+                if on_feed_done:
+                    on_feed_done(fr)
+            else:
+                due.append(feed)
+        pipeline = build_pipeline(settings)
+        fetcher = Fetcher(settings.fetch, transport=transport)
+        try:
+            async for feed, result in fetcher.fetch_all(due, states):
+                fr = _ingest_feed(feed, result, states.get(feed.url), pipeline, sink, settings, report, log)
+                report.feeds.append(fr)
+                if on_feed_done:
+                    on_feed_done(fr)
+        finally:
+            await fetcher.aclose()
+    finally:
+        sink.close()
+    return report
+
+
+def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, pipeline: Pipeline,
+                 sink: Sink, settings: Settings, report: ShardReport, log: Any) -> FeedReport:
+    fr = FeedReport(url=feed.url, name=feed.source, http_status=result.status, elapsed_s=result.elapsed_s)
+    parsed = None
+    try:
+        if not result.ok:
+            fr.status, fr.error_kind, fr.error = "failed", result.error_kind, result.error
+            log.warning("feed %s: %s: %s", feed.source, result.error_kind, result.error)
+        elif result.not_modified:
+            fr.status = "not_modified"
+            log.info("feed %s: not modified", feed.source)
+        else:
+            parsed = parse_feed(result, feed)
+            fr.warnings.extend(parsed.warnings)
+            for w in parsed.warnings:
+                log.warning("feed %s: %s", feed.source, w)
+            fr.entries = len(parsed.entries)
+            fetched_at = datetime.now(UTC)
+            articles = [_clean_entry(e, feed, pipeline, fetched_at, fr, log) for e in parsed.entries]
+            stats = _write(sink, articles, settings.batch_size)
+            fr.new, fr.updated, fr.unchanged = len(stats.new), len(stats.updated), len(stats.unchanged)
+            fr.duplicates, fr.rejected = len(stats.duplicates), len(stats.rejected)
+            for aid, why in stats.rejected:
+                fr.warnings.append(f"article {aid} rejected by the store: {why}")
+                log.warning("feed %s: article %s rejected by the store: %s", feed.source, aid, why)
+            changed = set(stats.new) | set(stats.updated)
+            for a in articles:
+                if a.id in changed and (a.flags.unedited_feed or a.flags.machine_translated):
+                    fr.flagged += 1
+                    report.flagged.append(_flagged(a, feed))
+            log.info("feed %s: %d entries, %d new, %d updated, %d unchanged, %d flagged",
+                     feed.source, fr.entries, fr.new, fr.updated, fr.unchanged, fr.flagged)
+    except Exception as exc:  # one feed's surprise must not stop the shard
+        fr.status, fr.error_kind, fr.error = "failed", "internal", f"{type(exc).__name__}: {exc}"
+        log.error("feed %s: %s", feed.source, fr.error, exc_info=True)
+    new_state = next_state(state, feed, result, parsed, datetime.now(UTC), settings.fetch)
+    if fr.status == "failed" and result.ok:
+        # the fetch worked but storing did not: keep the feed due so the next run tries again
+        new_state.next_fetch_at = None
+    fr.consecutive_failures = new_state.consecutive_failures
+    fr.failing_since = new_state.failing_since
+    try:
+        sink.save_feed_states([new_state])
+    except Exception as exc:
+        fr.warnings.append(f"feed state not saved: {exc}")
+        log.error("feed %s: feed state not saved: %s", feed.source, exc)
+    return fr
+
+
+def _write(sink: Sink, articles: list[Article], batch_size: int) -> WriteStats:
+    stats = WriteStats()
+    for i in range(0, len(articles), batch_size):
+        stats.merge(sink.write_articles(articles[i:i + batch_size]))
+    return stats
+
+
+def _clean_entry(entry: RawEntry, feed: FeedSpec, pipeline: Pipeline, fetched_at: datetime,
+                 fr: FeedReport, log: Any) -> Article:
+    doc = Document(content=entry.content, content_type=entry.content_type, title=entry.title,
+                   feed_language=feed.language or entry.language, source=feed.source)
+    try:
+        result = pipeline.clean(doc)
+        version = PIPELINE_VERSION
+    except Exception as exc:
+        fr.warnings.append(f"article {entry.url or entry.id}: cleaning failed: {exc}")
+        log.error("feed %s: article %s: cleaning failed: %s", feed.source, entry.url or entry.id, exc)
+        result = CleanResult(text="", title=entry.title, language=None, flags=Flags(), edits=[],
+                             foreign_fragments=[])
+        version = f"{PIPELINE_VERSION}+error"
+    return make_article(entry, feed, result, fetched_at, version)
+
+
+def make_article(entry: RawEntry, feed: FeedSpec, result: CleanResult, fetched_at: datetime,
+                 pipeline_version: str) -> Article:
+    """The stored record: the entry's identity and dates, the cleaner's text, flags and edits."""
+    return Article(
+        id=entry.id,
+        feed_url=feed.url,
+        source=feed.source,
+        url=entry.url,
+        guid=entry.guid,
+        title=result.title,
+        author=entry.author,
+        published_at=entry.published_at,
+        updated_at=entry.updated_at,
+        fetched_at=fetched_at,
+        language=result.language,
+        text=result.text,
+        summary=_summary(result.text),
+        flags=result.flags,
+        edits=result.edits,
+        foreign_fragments=result.foreign_fragments,
+        content_hash=content_hash(result.text + "\x00" + (result.title or "")),
+        pipeline_version=pipeline_version,
+        raw_content=entry.content,
+        raw_content_type=entry.content_type,
+        raw_title=entry.title,
+    )
+
+
+def _summary(text: str, limit: int = 300) -> str | None:
+    first = text.strip().split("\n", 1)[0].strip()
+    if not first:
+        return None
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _flagged(a: Article, feed: FeedSpec) -> FlaggedArticle:
+    flags = [n for n in ("unedited_feed", "machine_translated") if getattr(a.flags, n)]
+    evidence = [f"{name}: {ev.rule}: {ev.text[:120]}" for name in flags for ev in a.flags.evidence.get(name, [])[:3]]
+    shown = [e for e in a.edits if e.step not in ("html", "unicode")][:3]
+    before = " … ".join(e.before[:100] for e in shown)
+    after = " … ".join(e.after[:100] or "∅" for e in shown)
+    return FlaggedArticle(article_id=a.id, feed=feed.source, title=a.title, url=a.url, flags=flags,
+                          evidence=evidence, before=before, after=after)
+
+

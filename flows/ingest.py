@@ -1,0 +1,111 @@
+"""The ingest flow: load feeds, split them into shards, run one task per shard, report the run.
+
+Task runs are sized for Prefect's real costs (a task run costs 10-15 ms and ~40 KB until the flow
+ends), so there is one task per shard of ``prefect.shard_size`` feeds, never one per article;
+fetching inside a shard is async with per-host limits. The run keeps its own summary
+(``RunSummary``), published as artifacts with stable keys so the UI shows their history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from feedscrub.config import load_feeds, load_settings
+from feedscrub.ingest import FeedDone, run_shard
+from feedscrub.report import RunSummary, ShardReport
+from feedscrub.runreport import feed_health_rows, feed_rows, flagged_markdown
+from feedscrub.settings import FeedSpec, Settings
+
+# Set by the CLI to draw a progress bar; None under a worker.
+progress_hook: FeedDone | None = None
+
+
+@task(name="ingest-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
+      retry_jitter_factor=0.5)
+def ingest_shard(shard: int, feeds: list[FeedSpec], settings: Settings, store: str) -> ShardReport:
+    """Fetch, parse, clean and store one shard of feeds."""
+    log = get_run_logger()
+    log.info("shard %d: %d feeds", shard, len(feeds))
+    return run_shard(feeds, settings, store, log=log, on_feed_done=progress_hook)
+
+
+@flow(name="feedscrub-ingest", log_prints=False, validate_parameters=True)
+def ingest(feeds: list[str] | None = None, store: str | None = None, group: str | None = None,
+           config: str | None = None, progress: bool = False) -> RunSummary:
+    """One ingest run over a feed list (YAML, OPML or URLs) into a store."""
+    log = get_run_logger()
+    settings = load_settings(config)
+    store_url = store or settings.store
+    specs = [f for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group)]
+    size = settings.prefect.shard_size
+    shards = [specs[i:i + size] for i in range(0, len(specs), size)]
+    log.info("ingest: %d feeds in %d shard(s) into %s", len(specs), len(shards), _redact(store_url))
+    summary = RunSummary(store=_redact(store_url), started_at=datetime.now(UTC))
+    key = _key(group)
+    progress_id = create_progress_artifact(0.0, key=f"{key}-progress", description="Shards done, in percent")
+    task_opts: dict[str, Any] = {"retries": settings.prefect.task_retries,
+                                 "timeout_seconds": settings.prefect.task_timeout_s}
+    shard_task = ingest_shard.with_options(**task_opts)
+    futures = {shard_task.submit(n, shard, settings, store_url): n for n, shard in enumerate(shards)}
+    for done, fut in enumerate(as_completed(list(futures)), 1):
+        n = futures[fut]
+        try:
+            summary.add(fut.result())
+        except Exception as exc:  # the shard failed after its retries: record every feed in it
+            log.error("shard %d failed: %s", n, exc)
+            summary.add(_failed_shard(shards[n], exc))
+        if progress_id:
+            update_progress_artifact(progress_id, 100.0 * done / max(1, len(shards)))
+    if not shards and progress_id:
+        update_progress_artifact(progress_id, 100.0)
+    summary.finished_at = datetime.now(UTC)
+    _publish(summary, key)
+    log.info("ingest done: %d feeds ok, %d failed, %d not due; %d new, %d updated, %d unchanged, %d flagged",
+             summary.feeds_ok, summary.feeds_failed, summary.feeds_skipped, summary.new, summary.updated,
+             summary.unchanged, summary.flagged)
+    for f in summary.failing:
+        log.warning("failing feed %s: %s: %s", f.name, f.error_kind, f.error)
+    return summary
+
+
+def _failed_shard(feeds: list[FeedSpec], exc: BaseException) -> ShardReport:
+    from feedscrub.report import FeedReport
+
+    return ShardReport(feeds=[FeedReport(url=f.url, name=f.source, status="failed", error_kind="shard",
+                                         error=f"{type(exc).__name__}: {exc}") for f in feeds])
+
+
+def _publish(summary: RunSummary, key: str) -> None:
+    create_table_artifact(feed_rows(summary), key=f"{key}-summary",
+                          description=f"Per-feed results of this run ({len(summary.feeds)} feeds)")
+    create_markdown_artifact(flagged_markdown(summary), key=f"{key}-flagged",
+                             description="Articles flagged as unedited feed copy or machine-translated")
+    create_table_artifact(feed_health_rows(summary), key=f"{key}-feed-health",
+                          description="Feeds failing in this run, with cause and since when")
+
+
+def _key(group: str | None) -> str:
+    """Artifact keys: lowercase letters, digits and dashes only."""
+    g = "".join(c if c.isalnum() else "-" for c in (group or "all").lower()).strip("-") or "all"
+    return f"ingest-{g}"
+
+
+def _redact(url: str) -> str:
+    """Never log a password that came in a store URL."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
