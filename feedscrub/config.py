@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from feedscrub.bundled import DIR as BUNDLED
 from feedscrub.cleaners.build import default_pipeline
 from feedscrub.cleaners.pipeline import Pipeline
 from feedscrub.cleaners.resources import Resources, build_resources
 from feedscrub.cleaners.settings import CleanSettings, SourceOverrides
-from feedscrub.bundled import DIR as BUNDLED
 from feedscrub.errors import ConfigError
 from feedscrub.settings import FeedList, FeedSpec, Settings
 
