@@ -135,9 +135,26 @@ def run(
     quiet_prefect()
     from feedscrub.flows.ingest import ingest
 
+    from feedscrub.config import load_feeds, load_settings
+    from feedscrub.flows import ingest as ingest_module
+
+    settings = load_settings(config)  # fail fast on a bad file, before Prefect starts
+    total = sum(1 for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group))
     show_progress = sys.stderr.isatty() if progress is None else progress
-    summary = ingest(feeds=feeds, store=store, group=group, config=str(config) if config else None,
-                     progress=show_progress)
+    args = {"feeds": feeds, "store": store, "group": group, "config": str(config) if config else None}
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task_id = bar.add_task("feeds", total=total)
+            ingest_module.progress_hook = lambda report: bar.update(task_id, advance=1, description=report.name[:40])
+            try:
+                summary = ingest(**args)
+            finally:
+                ingest_module.progress_hook = None
+    else:
+        summary = ingest(**args)
     _print_summary(summary)
     if summary.feeds_failed and not summary.feeds_ok:
         raise SystemExit(1)
@@ -218,6 +235,79 @@ def feeds_import(
     out.print(f"wrote {len(specs)} feeds to {out_file}")
 
 
+# --- reclean, serve ---------------------------------------------------------------------------
+
+
+@app.command()
+def reclean(
+    since: Annotated[str | None, typer.Option(help="only articles fetched at or after this ISO date/time")] = None,
+    until: Annotated[str | None, typer.Option(help="only articles fetched before this ISO date/time")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report what would change; write nothing")] = False,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Clean stored articles again from their raw items with the current rules."""
+    from feedscrub.config import build_pipeline, load_settings
+    from feedscrub.reclean import reclean as run_reclean
+    from feedscrub.sinks import open_sink
+
+    settings = load_settings(config)
+    since_dt, until_dt = _dates(since, until)
+    with open_sink(store or settings.store) as sink:
+        report = run_reclean(sink, build_pipeline(settings), since=since_dt, until=until_dt, dry_run=dry_run)
+    verb = "would change" if dry_run else "changed"
+    out.print(f"{report.examined} articles examined, {report.changed} {verb}, {len(report.failed)} failed",
+              highlight=False)
+    t = Table(title="rules")
+    for col in ("rule", "articles gaining it", "articles losing it"):
+        t.add_column(col)
+    for rule in sorted(set(report.rules_added) | set(report.rules_dropped)):
+        t.add_row(rule, str(report.rules_added.get(rule, 0)), str(report.rules_dropped.get(rule, 0)))
+    if t.row_count:
+        out.print(t)
+    for ex in report.examples:
+        out.print(f"[bold]{ex.title or ex.article_id}[/]  [dim]{', '.join(ex.rules)}[/]", highlight=False)
+        out.print(f"  [red]- {_short(ex.before)}[/]", highlight=False)
+        out.print(f"  [green]+ {_short(ex.after)}[/]", highlight=False)
+    for aid, why in report.failed[:20]:
+        err.print(f"article {aid}: {why}", highlight=False, markup=False)
+
+
+def _dates(since: str | None, until: str | None) -> tuple[Any, Any]:
+    from datetime import UTC, datetime
+
+    def parse(value: str | None, name: str) -> datetime | None:
+        if not value:
+            return None
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise FeedscrubError(f"--{name}: {exc}") from None
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+    return parse(since, "since"), parse(until, "until")
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="schedule of the ingest runs")] = "*/15 * * * *",
+    feeds: Annotated[list[str] | None, typer.Option("--feeds", "-f")] = None,
+    store: StoreOpt = None,
+    group: Annotated[str | None, typer.Option()] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the ingest flow on a schedule from this process (one machine, no work pool)."""
+    from feedscrub.prefect_env import quiet_prefect
+
+    quiet_prefect()
+    from feedscrub.flows.ingest import ingest
+
+    name = f"ingest-{group}" if group else "ingest"
+    ingest.serve(name=name, cron=cron, limit=1,
+                 parameters={"feeds": feeds, "store": store, "group": group,
+                             "config": str(config) if config else None})
+
+
 # --- export -----------------------------------------------------------------------------------
 
 
@@ -231,19 +321,13 @@ def export(
     config: ConfigOpt = None,
 ) -> None:
     """Export stored articles for downstream teams, partitioned by date."""
-    from datetime import datetime
-
     from feedscrub.config import load_settings
     from feedscrub.sinks import open_sink
     from feedscrub.sinks.export import export_articles
 
     if fmt not in ("jsonl", "parquet"):
         raise FeedscrubError(f"--format must be jsonl or parquet, not {fmt!r}")
-    try:
-        since_dt = datetime.fromisoformat(since) if since else None
-        until_dt = datetime.fromisoformat(until) if until else None
-    except ValueError as exc:
-        raise FeedscrubError(f"--since/--until: {exc}") from None
+    since_dt, until_dt = _dates(since, until)
     settings = load_settings(config)
     with open_sink(store or settings.store) as sink:
         files = export_articles(sink, fmt, out_dir, since=since_dt, until=until_dt)

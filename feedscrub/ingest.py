@@ -24,7 +24,7 @@ from feedscrub.cleaners.pipeline import CleanResult, Document, Pipeline
 from feedscrub.config import build_pipeline
 from feedscrub.fetch import Fetcher
 from feedscrub.health import is_due, next_state
-from feedscrub.models import Article, FeedState, FetchResult, Flags, RawEntry, content_hash
+from feedscrub.models import Article, FeedState, FetchResult, Flags, RawEntry, content_hash, summary_of
 from feedscrub.parse import parse_feed
 from feedscrub.report import FeedReport, FlaggedArticle, ShardReport
 from feedscrub.settings import FeedSpec, Settings
@@ -167,24 +167,18 @@ def make_article(entry: RawEntry, feed: FeedSpec, result: CleanResult, fetched_a
         updated_at=entry.updated_at,
         fetched_at=fetched_at,
         language=result.language,
+        feed_language=feed.language or entry.language,
         text=result.text,
-        summary=_summary(result.text),
+        summary=summary_of(result.text),
         flags=result.flags,
         edits=result.edits,
         foreign_fragments=result.foreign_fragments,
-        content_hash=content_hash(result.text + "\x00" + (result.title or "")),
+        content_hash=content_hash(result.text, result.title),
         pipeline_version=pipeline_version,
         raw_content=entry.content,
         raw_content_type=entry.content_type,
         raw_title=entry.title,
     )
-
-
-def _summary(text: str, limit: int = 300) -> str | None:
-    first = text.strip().split("\n", 1)[0].strip()
-    if not first:
-        return None
-    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _flagged(a: Article, feed: FeedSpec) -> FlaggedArticle:

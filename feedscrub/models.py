@@ -101,6 +101,7 @@ class ParsedFeed:
     entries: list[RawEntry]
     warnings: list[str] = field(default_factory=list)
     ttl_s: float | None = None
+    alternates: list[str] = field(default_factory=list)  # feed URLs an HTML page advertised
 
 
 # --- clean -----------------------------------------------------------------------------------
@@ -181,6 +182,7 @@ class Article:
     updated_at: datetime | None
     fetched_at: datetime
     language: str | None
+    feed_language: str | None
     text: str
     summary: str | None
     flags: Flags
@@ -194,6 +196,15 @@ class Article:
     schema_version: int = SCHEMA_VERSION
 
 
-def content_hash(text: str) -> str:
-    """A stable hash of an article's cleaned text (sha256, hex): equal hashes, equal content."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def content_hash(text: str, title: str | None = None) -> str:
+    """A stable hash of an article's cleaned text and title (sha256, hex): equal hashes, equal content."""
+    data = text + "\x00" + (title or "")
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def summary_of(text: str, limit: int = 300) -> str | None:
+    """The first paragraph of a cleaned text, cut at a word boundary to at most ``limit`` characters."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if not first:
+        return None
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from feedscrub.reclean import RecleanReport
 from feedscrub.report import RunSummary
 
 
@@ -57,4 +58,21 @@ def flagged_markdown(summary: RunSummary, limit: int = 50) -> str:
         lines.append("")
     if len(items) > limit:
         lines.append(f"… and {len(items) - limit} more.")
+    return "\n".join(lines)
+
+
+def reclean_markdown(report: RecleanReport) -> str:
+    verb = "would change" if report.dry_run else "changed"
+    lines = [f"# Re-clean{' (dry run)' if report.dry_run else ''}: {report.changed} of {report.examined} articles {verb}", ""]
+    if report.rules_added or report.rules_dropped:
+        lines += ["| rule | articles gaining it | articles losing it |", "|---|---|---|"]
+        for rule in sorted(set(report.rules_added) | set(report.rules_dropped)):
+            lines.append(f"| `{rule}` | {report.rules_added.get(rule, 0)} | {report.rules_dropped.get(rule, 0)} |")
+        lines.append("")
+    for ex in report.examples:
+        lines += [f"## {_md(ex.title) or ex.article_id}", "", f"rules: {', '.join(ex.rules) or '(same rules)'}", "",
+                  f"> before: {_md(ex.before)}", ">", f"> after: {_md(ex.after)}", ""]
+    if report.failed:
+        lines += [f"{len(report.failed)} article(s) could not be re-cleaned and were left as stored:", ""]
+        lines += [f"- {aid}: {_md(why)}" for aid, why in report.failed[:20]]
     return "\n".join(lines)

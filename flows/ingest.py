@@ -42,7 +42,7 @@ def ingest_shard(shard: int, feeds: list[FeedSpec], settings: Settings, store: s
 
 @flow(name="feedscrub-ingest", log_prints=False, validate_parameters=True)
 def ingest(feeds: list[str] | None = None, store: str | None = None, group: str | None = None,
-           config: str | None = None, progress: bool = False) -> RunSummary:
+           config: str | None = None) -> RunSummary:
     """One ingest run over a feed list (YAML, OPML or URLs) into a store."""
     log = get_run_logger()
     settings = load_settings(config)

@@ -41,7 +41,7 @@ def test_article_serialises_to_what_the_schema_says():
     flags = Flags(unedited_feed=True, evidence={"unedited_feed": [Evidence("en.disclaimer", "not edited")]})
     a = Article(id="a1", feed_url="https://x.example/feed", source="X", url="https://x.example/1", guid="g1",
                 title="T", author=None, published_at=datetime(2024, 5, 1, 8, 0, tzinfo=UTC), updated_at=None,
-                fetched_at=datetime(2024, 5, 1, 9, 0, tzinfo=UTC), language="en", text="Body.", summary="Body.",
+                fetched_at=datetime(2024, 5, 1, 9, 0, tzinfo=UTC), language="en", feed_language="en", text="Body.", summary="Body.",
                 flags=flags, edits=[Edit("en.leave_comment", 6, 21, "Leave a Comment", "", "boilerplate")],
                 foreign_fragments=[ForeignFragment("o en", 3, 7, "es", 0.9)], content_hash="0" * 64,
                 pipeline_version="1")
