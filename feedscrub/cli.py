@@ -133,10 +133,9 @@ def run(
     from feedscrub.prefect_env import quiet_prefect
 
     quiet_prefect()
-    from feedscrub.flows.ingest import ingest
-
     from feedscrub.config import load_feeds, load_settings
     from feedscrub.flows import ingest as ingest_module
+    from feedscrub.flows.ingest import ingest
 
     settings = load_settings(config)  # fail fast on a bad file, before Prefect starts
     total = sum(1 for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group))
