@@ -160,6 +160,9 @@ def run(
 
 
 def _print_summary(summary: Any) -> None:
+    if summary.skipped_reason:
+        out.print(f"run skipped: {summary.skipped_reason}", highlight=False)
+        return
     t = Table(title="feedscrub run", show_lines=False)
     for col in ("feed", "status", "http", "new", "updated", "unchanged", "flagged", "note"):
         t.add_column(col, overflow="fold")

@@ -58,6 +58,7 @@ class RunSummary:
     finished_at: datetime | None = None
     feeds: list[FeedReport] = field(default_factory=list)
     flagged_articles: list[FlaggedArticle] = field(default_factory=list)
+    skipped_reason: str | None = None  # set when the run did nothing (e.g. its predecessor still runs)
 
     def add(self, shard: ShardReport) -> None:
         self.feeds.extend(shard.feeds)

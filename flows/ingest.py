@@ -8,6 +8,7 @@ fetching inside a shard is async with per-host limits. The run keeps its own sum
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.concurrency.sync import concurrency
 from prefect.futures import as_completed
 
 from feedscrub.config import load_feeds, load_settings
@@ -46,17 +49,40 @@ def ingest(feeds: list[str] | None = None, store: str | None = None, group: str 
     """One ingest run over a feed list (YAML, OPML or URLs) into a store."""
     log = get_run_logger()
     settings = load_settings(config)
+    key = _key(group)
+    with ExitStack() as held:
+        # Two runs of one feed group never overlap: the second one skips instead of piling up.
+        try:
+            held.enter_context(_run_slot(key, settings.prefect.overlap_wait_s))
+        except TimeoutError:
+            log.warning("skipped: a previous ingest run of feed group %r is still going "
+                        "(global concurrency limit %r is taken)", group or "all", f"feedscrub-{key}")
+            return RunSummary(store=_redact(store or settings.store), started_at=datetime.now(UTC),
+                              finished_at=datetime.now(UTC), skipped_reason="previous run still going")
+        return _ingest(feeds, store, group, settings, key)
+
+
+def _run_slot(key: str, wait_s: float) -> Any:
+    name = f"feedscrub-{key}"
+    with get_client(sync_client=True) as client:
+        client.upsert_global_concurrency_limit_by_name(name, 1)
+    return concurrency(name, occupy=1, timeout_seconds=wait_s, strict=True)
+
+
+def _ingest(feeds: list[str] | None, store: str | None, group: str | None, settings: Settings,
+            key: str) -> RunSummary:
+    log = get_run_logger()
     store_url = store or settings.store
     specs = [f for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group)]
     size = settings.prefect.shard_size
     shards = [specs[i:i + size] for i in range(0, len(specs), size)]
     log.info("ingest: %d feeds in %d shard(s) into %s", len(specs), len(shards), _redact(store_url))
     summary = RunSummary(store=_redact(store_url), started_at=datetime.now(UTC))
-    key = _key(group)
     progress_id = create_progress_artifact(0.0, key=f"{key}-progress", description="Shards done, in percent")
-    task_opts: dict[str, Any] = {"retries": settings.prefect.task_retries,
-                                 "timeout_seconds": settings.prefect.task_timeout_s}
-    shard_task = ingest_shard.with_options(**task_opts)
+    # No task timeout: Prefect cannot interrupt a task in a worker thread. Each fetch has its own
+    # connect/read/total timeouts, which bound a shard instead.
+    shard_task = ingest_shard.with_options(retries=settings.prefect.task_retries,
+                                           retry_delay_seconds=settings.prefect.task_retry_delay_s)
     futures = {shard_task.submit(n, shard, settings, store_url): n for n, shard in enumerate(shards)}
     for done, fut in enumerate(as_completed(list(futures)), 1):
         n = futures[fut]

@@ -109,3 +109,18 @@ def test_bundled_samples_are_cleaned_and_flagged(prefect_harness, tmp_path):
     rail = rows["Rail operator to add late trains on the coastal line this summer"]
     assert rail["unedited_feed"] and "has not been edited" not in rail["text"]
     assert _rows(db, "SELECT count(*) AS n FROM raw_items")[0]["n"] == 7
+
+
+def test_a_run_whose_predecessor_still_holds_the_group_skips(prefect_harness, tmp_path):
+    from feedscrub.flows.ingest import _run_slot, ingest
+    from prefect.concurrency.sync import concurrency
+
+    db = tmp_path / "skip.db"
+    with _run_slot("ingest-samples", 0):  # a run of group "samples" is going
+        summary = ingest(store=f"sqlite:///{db}", group="samples")
+    assert summary.skipped_reason == "previous run still going"
+    assert summary.feeds == []
+    assert not db.exists() or _rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 0
+    # the slot is free again once the predecessor is done
+    with concurrency("feedscrub-ingest-samples", occupy=1, timeout_seconds=5, strict=True):
+        pass
