@@ -133,11 +133,12 @@ def run(
     from feedscrub.prefect_env import quiet_prefect
 
     quiet_prefect()
-    from feedscrub.config import load_feeds, load_settings
+    from feedscrub.config import build_pipeline, load_feeds, load_settings
     from feedscrub.flows import ingest as ingest_module
     from feedscrub.flows.ingest import ingest
 
     settings = load_settings(config)  # fail fast on a bad file, before Prefect starts
+    build_pipeline(settings)  # rule packs and glossary too
     total = sum(1 for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group))
     show_progress = sys.stderr.isatty() if progress is None else progress
     args = {"feeds": feeds, "store": store, "group": group, "config": str(config) if config else None}

@@ -24,7 +24,8 @@ from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.futures import as_completed
 
-from feedscrub.config import load_feeds, load_settings
+from feedscrub.config import build_pipeline, load_feeds, load_settings
+from feedscrub.errors import ConfigError
 from feedscrub.ingest import FeedDone, run_shard
 from feedscrub.report import RunSummary, ShardReport
 from feedscrub.runreport import feed_health_rows, feed_rows, flagged_markdown
@@ -34,8 +35,19 @@ from feedscrub.settings import FeedSpec, Settings
 progress_hook: FeedDone | None = None
 
 
+def _worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry network and database trouble, not a broken configuration."""
+    try:
+        state.result()
+    except ConfigError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
 @task(name="ingest-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
-      retry_jitter_factor=0.5)
+      retry_jitter_factor=0.5, retry_condition_fn=_worth_retrying)
 def ingest_shard(shard: int, feeds: list[FeedSpec], settings: Settings, store: str) -> ShardReport:
     """Fetch, parse, clean and store one shard of feeds."""
     log = get_run_logger()
@@ -72,6 +84,7 @@ def _run_slot(key: str, wait_s: float) -> Any:
 def _ingest(feeds: list[str] | None, store: str | None, group: str | None, settings: Settings,
             key: str) -> RunSummary:
     log = get_run_logger()
+    build_pipeline(settings)  # a broken rule pack fails the run here, once, not in every shard
     store_url = store or settings.store
     specs = [f for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group)]
     size = settings.prefect.shard_size
