@@ -22,6 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                        "content, store clean records.")
 feeds_app = typer.Typer(no_args_is_help=False, help="List, import and export feeds.")
 app.add_typer(feeds_app, name="feeds")
+automations_app = typer.Typer(no_args_is_help=True, help="Server-side Prefect automations.")
+app.add_typer(automations_app, name="automations")
 
 err = Console(stderr=True)
 out = Console()
@@ -309,6 +311,21 @@ def serve(
     ingest.serve(name=name, cron=cron, limit=1,
                  parameters={"feeds": feeds, "store": store, "group": group,
                              "config": str(config) if config else None})
+
+
+@automations_app.command("apply")
+def automations_apply(
+    folder: Annotated[Path, typer.Option("--dir", help="folder of automation files")] = Path("automations"),
+    notify_block: Annotated[str | None, typer.Option(help="notification block TYPE/NAME, e.g. slack-webhook/ops")] = None,
+) -> None:
+    """Create or update the automations (zombie runs, re-runs, notifications) on the Prefect server."""
+    from feedscrub.prefect_env import quiet_prefect
+
+    quiet_prefect()
+    from feedscrub.automations import apply_automations
+
+    for a in apply_automations(folder, notify_block):
+        out.print(f"{a.action:8s} {a.name}" + (f"  ({a.why})" if a.why else ""), highlight=False)
 
 
 # --- export -----------------------------------------------------------------------------------

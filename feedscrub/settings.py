@@ -57,6 +57,7 @@ class PrefectSettings(_Strict):
     shard_size: int = Field(100, ge=1, description="feeds per ingest task run (task runs cost ~10-15 ms each)")
     task_retries: int = Field(2, ge=0)
     task_retry_delay_s: float = Field(10.0, ge=0)
+    alert_after_failures: int = Field(3, ge=1, description="emit feedscrub.feed.failing after this many failed runs in a row")
     overlap_wait_s: float = Field(2.0, ge=0, description="how long a run waits for its predecessor before skipping")
 
 

@@ -8,6 +8,7 @@ fetching inside a shard is async with per-host limits. The run keeps its own sum
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -22,12 +23,13 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
+from prefect.events import emit_event
 from prefect.futures import as_completed
 
 from feedscrub.config import build_pipeline, load_feeds, load_settings
 from feedscrub.errors import ConfigError
 from feedscrub.ingest import FeedDone, run_shard
-from feedscrub.report import RunSummary, ShardReport
+from feedscrub.report import FeedReport, RunSummary, ShardReport
 from feedscrub.runreport import feed_health_rows, feed_rows, flagged_markdown
 from feedscrub.settings import FeedSpec, Settings
 
@@ -113,14 +115,26 @@ def _ingest(feeds: list[str] | None, store: str | None, group: str | None, setti
     log.info("ingest done: %d feeds ok, %d failed, %d not due; %d new, %d updated, %d unchanged, %d flagged",
              summary.feeds_ok, summary.feeds_failed, summary.feeds_skipped, summary.new, summary.updated,
              summary.unchanged, summary.flagged)
+    alert_at = settings.prefect.alert_after_failures
     for f in summary.failing:
-        log.warning("failing feed %s: %s: %s", f.name, f.error_kind, f.error)
+        log.warning("failing feed %s: %s: %s (%d runs in a row)", f.name, f.error_kind, f.error,
+                    f.consecutive_failures)
+        if f.consecutive_failures >= alert_at and f.consecutive_failures % alert_at == 0:
+            _emit_failing(f)
     return summary
 
 
-def _failed_shard(feeds: list[FeedSpec], exc: BaseException) -> ShardReport:
-    from feedscrub.report import FeedReport
+def _emit_failing(f: FeedReport) -> None:
+    """The event behind automations/notify-failing-feed.yaml."""
+    emit_event("feedscrub.feed.failing",
+               resource={"prefect.resource.id": f"feedscrub.feed.{hashlib.sha1(f.url.encode()).hexdigest()[:16]}",
+                         "prefect.resource.name": f.name},
+               payload={"url": f.url, "consecutive_failures": f.consecutive_failures,
+                        "cause": f"{f.error_kind}: {f.error}",
+                        "failing_since": f.failing_since.isoformat() if f.failing_since else None})
 
+
+def _failed_shard(feeds: list[FeedSpec], exc: BaseException) -> ShardReport:
     return ShardReport(feeds=[FeedReport(url=f.url, name=f.source, status="failed", error_kind="shard",
                                          error=f"{type(exc).__name__}: {exc}") for f in feeds])
 
