@@ -50,7 +50,6 @@ async def _run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: s
     now = now or datetime.now(UTC)
     report = ShardReport()
     sink = open_sink(store_url)
-    sink.open()
     try:
         states = sink.get_feed_states([f.url for f in feeds])
         due: list[FeedSpec] = []

@@ -80,7 +80,9 @@ def _run_slot(key: str, wait_s: float) -> Any:
     name = f"feedscrub-{key}"
     with get_client(sync_client=True) as client:
         client.upsert_global_concurrency_limit_by_name(name, 1)
-    return concurrency(name, occupy=1, timeout_seconds=wait_s, strict=True)
+    # A short lease: if the run's process is killed, the slot frees itself within a minute, before
+    # the zombie automation (90 s without heartbeat) has the crashed run re-run.
+    return concurrency(name, occupy=1, timeout_seconds=wait_s, strict=True, lease_duration=60)
 
 
 def _ingest(feeds: list[str] | None, store: str | None, group: str | None, settings: Settings,

@@ -7,7 +7,13 @@ import pytest
 
 @pytest.fixture(scope="session")
 def prefect_harness():
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=180):
+    # prefect 3.9 sends a flow-run heartbeat every 180 s by default; tests need none.
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), \
+            prefect_test_harness(server_startup_timeout=180):
+        from prefect.settings import get_current_settings
+
+        assert get_current_settings().flows.heartbeat_frequency is None
         yield
