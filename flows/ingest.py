@@ -9,6 +9,7 @@ fetching inside a shard is async with per-host limits. The run keeps its own sum
 from __future__ import annotations
 
 import hashlib
+import os
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -54,7 +55,7 @@ def ingest_shard(shard: int, feeds: list[FeedSpec], settings: Settings, store: s
     """Fetch, parse, clean and store one shard of feeds."""
     log = get_run_logger()
     log.info("shard %d: %d feeds", shard, len(feeds))
-    return run_shard(feeds, settings, store, log=log, on_feed_done=progress_hook)
+    return run_shard(feeds, settings, resolve_store(store), log=log, on_feed_done=progress_hook)
 
 
 @flow(name="feedscrub-ingest", log_prints=False, validate_parameters=True)
@@ -89,7 +90,7 @@ def _ingest(feeds: list[str] | None, store: str | None, group: str | None, setti
             key: str) -> RunSummary:
     log = get_run_logger()
     build_pipeline(settings)  # a broken rule pack fails the run here, once, not in every shard
-    store_url = store or settings.store
+    store_url = store or settings.store  # a reference (env:/secret:) is resolved inside each task
     specs = [f for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group)]
     size = settings.prefect.shard_size
     shards = [specs[i:i + size] for i in range(0, len(specs), size)]
@@ -154,6 +155,25 @@ def _key(group: str | None) -> str:
     """Artifact keys: lowercase letters, digits and dashes only."""
     g = "".join(c if c.isalnum() else "-" for c in (group or "all").lower()).strip("-") or "all"
     return f"ingest-{g}"
+
+
+def resolve_store(value: str) -> str:
+    """The store URL behind a reference, so credentials never travel as parameters or in logs.
+
+    ``secret:NAME`` reads the Prefect Secret block NAME; ``env:VAR`` reads an environment variable;
+    anything else is taken as is (for PostgreSQL, put the password in PGPASSWORD or ~/.pgpass).
+    """
+    if value.startswith("secret:"):
+        from prefect.blocks.system import Secret
+
+        return str(Secret.load(value.removeprefix("secret:")).get())
+    if value.startswith("env:"):
+        var = value.removeprefix("env:")
+        try:
+            return os.environ[var]
+        except KeyError:
+            raise ConfigError(f"store {value!r}: environment variable {var} is not set") from None
+    return value
 
 
 def _redact(url: str) -> str:

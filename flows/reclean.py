@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from feedscrub.flows.ingest import resolve_store
 from feedscrub.sinks import open_sink
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -22,7 +23,7 @@ from feedscrub.runreport import reclean_markdown
 def reclean_store(store: str | None, config: str | None, since: datetime | None, until: datetime | None,
                   dry_run: bool) -> RecleanReport:
     settings = load_settings(config)
-    with open_sink(store or settings.store) as sink:
+    with open_sink(resolve_store(store or settings.store)) as sink:
         return reclean(sink, build_pipeline(settings), since=since, until=until, dry_run=dry_run)
 
 

@@ -44,3 +44,4 @@ def test_apply_creates_then_updates_without_duplicates(prefect_harness):
     with get_client(sync_client=True) as client:
         names = [a.name for a in client.read_automations()]
     assert names.count("feedscrub-crash-zombie-runs") == 1
+
