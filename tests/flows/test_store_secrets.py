@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from feedscrub.flows.ingest import _redact, resolve_store
 
 from feedscrub.errors import ConfigError
-from feedscrub.flows.ingest import _redact, resolve_store
 
 URL = "postgresql://feedscrub:s3cret@db.internal/news"
 
