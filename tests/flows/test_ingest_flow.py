@@ -116,7 +116,7 @@ def test_a_run_whose_predecessor_still_holds_the_group_skips(prefect_harness, tm
     from prefect.concurrency.sync import concurrency
 
     db = tmp_path / "skip.db"
-    with _run_slot("ingest-samples", 0):  # a run of group "samples" is going
+    with _run_slot("ingest-samples", 10):  # a run of group "samples" is going
         summary = ingest(store=f"sqlite:///{db}", group="samples")
     assert summary.skipped_reason == "previous run still going"
     assert summary.feeds == []
@@ -124,3 +124,26 @@ def test_a_run_whose_predecessor_still_holds_the_group_skips(prefect_harness, tm
     # the slot is free again once the predecessor is done
     with concurrency("feedscrub-ingest-samples", occupy=1, timeout_seconds=5, strict=True):
         pass
+
+
+def test_parallel_variant_runs_shards_in_processes(prefect_harness, httpserver, tmp_path):
+    from feedscrub.flows.ingest import ingest_parallel
+
+    for slug in ("one", "two", "three"):
+        httpserver.expect_request(f"/{slug}.rss").respond_with_data(
+            RSS.replace("courier-", f"{slug}-").replace("courier.example", f"{slug}.example")
+               .replace("Birch Island", f"{slug.title()} Island").replace("Gull Point", f"{slug.title()} Point"),
+            content_type="application/rss+xml")
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n" + "".join(
+        f"  - {{name: {slug}, url: '{httpserver.url_for(f'/{slug}.rss')}'}}\n" for slug in ("one", "two", "three")),
+        encoding="utf-8")
+    cfg = tmp_path / "settings.yaml"
+    cfg.write_text("prefect:\n  shard_size: 1\n", encoding="utf-8")
+    db = tmp_path / "parallel.db"
+
+    summary = ingest_parallel(feeds=[str(feeds)], store=f"sqlite:///{db}", config=str(cfg))
+
+    assert sorted(f.name for f in summary.feeds) == ["one", "three", "two"]
+    assert all(f.status == "ok" and f.new == 2 for f in summary.feeds), [(f.name, f.status, f.new, f.error) for f in summary.feeds]
+    assert _rows(db, "SELECT count(DISTINCT id) AS n FROM articles")[0]["n"] == 6
