@@ -11,7 +11,7 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)
 os.environ.pop("PREFECT_RUNNER_HEARTBEAT_FREQUENCY", None)
 
-from feedscrub.prefect_env import quiet_prefect  # noqa: E402
+from feedscrub.prefect_env import quiet_prefect
 
 quiet_prefect()
 

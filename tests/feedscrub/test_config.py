@@ -34,7 +34,7 @@ def test_invalid_setting_names_file_and_field(tmp_path):
 def test_broken_yaml_names_the_file(tmp_path):
     bad = tmp_path / "feeds.yaml"
     bad.write_text("feeds:\n  - url: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="feeds.yaml: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"feeds\.yaml: not valid YAML"):
         load_feeds([str(bad)])
 
 
