@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from feedscrub.config import build_pipeline
 from feedscrub.fetch import Fetcher
 from feedscrub.health import is_due, next_state
 from feedscrub.models import Article, FeedState, FetchResult, Flags, RawEntry, content_hash, summary_of
-from feedscrub.parse import parse_feed
+from feedscrub.parse import discover_feed_links, parse_feed
 from feedscrub.report import FeedReport, FlaggedArticle, ShardReport
 from feedscrub.settings import FeedSpec, Settings
 from feedscrub.sinks import open_sink
@@ -47,36 +49,77 @@ def run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, *,
 async def _run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, log: Any,
                      now: datetime | None, transport: httpx.AsyncBaseTransport | None,
                      on_feed_done: FeedDone | None) -> ShardReport:
+    # Fetching runs on this event loop; parsing, cleaning and storing (CPU and a blocking database)
+    # run in one worker thread that also owns the store connection, so fetches keep flowing while
+    # earlier feeds are processed.
     now = now or datetime.now(UTC)
     report = ShardReport()
-    sink = open_sink(store_url)
-    try:
-        states = sink.get_feed_states([f.url for f in feeds])
-        due: list[FeedSpec] = []
-        for feed in feeds:
-            state = states.get(feed.url)
-            if state is not None and (state.retired or not is_due(state, now)):
-                fr = FeedReport(url=feed.url, name=feed.source,
-                                status="retired" if state.retired else "not_due",
-                                consecutive_failures=state.consecutive_failures)
-                report.feeds.append(fr)
-                if on_feed_done:
-                    on_feed_done(fr)
-            else:
-                due.append(feed)
-        pipeline = build_pipeline(settings)
-        fetcher = Fetcher(settings.fetch, transport=transport)
+    loop = asyncio.get_running_loop()
+
+    def done(fr: FeedReport) -> None:
+        report.feeds.append(fr)
+        if on_feed_done:
+            on_feed_done(fr)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedscrub-shard") as worker:
+        sink = await loop.run_in_executor(worker, open_sink, store_url)
         try:
-            async for feed, result in fetcher.fetch_all(due, states):
-                fr = _ingest_feed(feed, result, states.get(feed.url), pipeline, sink, settings, report, log)
-                report.feeds.append(fr)
-                if on_feed_done:
-                    on_feed_done(fr)
+            states = await loop.run_in_executor(worker, sink.get_feed_states, [f.url for f in feeds])
+            due: list[FeedSpec] = []
+            for feed in feeds:
+                state = states.get(feed.url)
+                if state is not None and (state.retired or not is_due(state, now)):
+                    done(FeedReport(url=feed.url, name=feed.source,
+                                    status="retired" if state.retired else "not_due",
+                                    consecutive_failures=state.consecutive_failures))
+                else:
+                    due.append(feed)
+            pipeline = build_pipeline(settings)
+            work = FeedWork(pipeline, sink, settings, report, log)
+            pending: list[asyncio.Future[FeedReport]] = []
+            async with Fetcher(settings.fetch, transport=transport) as fetcher:
+                async for feed, result in fetcher.fetch_all(due, states):
+                    result = await _autodiscover(fetcher, feed, result, log)
+                    fut = loop.run_in_executor(worker, work.ingest_feed, feed, result, states.get(feed.url))
+                    fut.add_done_callback(lambda f: done(f.result()) if not f.exception() else None)
+                    pending.append(fut)
+                await asyncio.gather(*pending)
         finally:
-            await fetcher.aclose()
-    finally:
-        sink.close()
+            await loop.run_in_executor(worker, sink.close)
     return report
+
+
+async def _autodiscover(fetcher: Fetcher, feed: FeedSpec, result: FetchResult, log: Any) -> FetchResult:
+    """A web page given instead of a feed: fetch the feed its <link rel="alternate"> names."""
+    if not (result.ok and result.body and not result.not_modified and _looks_like_html_page(result.body)):
+        return result
+    links = discover_feed_links(result.body, result.final_url)
+    if not links:
+        return result
+    log.info("feed %s: %s is a web page; using the feed it advertises, %s", feed.source, result.final_url, links[0])
+    found = await fetcher.fetch(feed.model_copy(update={"url": links[0]}), None)
+    found.feed_url = feed.url
+    found.discovered_url = links[0]
+    return found
+
+
+def _looks_like_html_page(body: bytes) -> bool:
+    head = body[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
+
+
+@dataclass(slots=True)
+class FeedWork:
+    """Everything one shard's worker thread needs to turn a fetch result into stored articles."""
+
+    pipeline: Pipeline
+    sink: Sink
+    settings: Settings
+    report: ShardReport
+    log: Any
+
+    def ingest_feed(self, feed: FeedSpec, result: FetchResult, state: FeedState | None) -> FeedReport:
+        return _ingest_feed(feed, result, state, self.pipeline, self.sink, self.settings, self.report, self.log)
 
 
 def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, pipeline: Pipeline,
@@ -115,9 +158,18 @@ def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, p
         fr.status, fr.error_kind, fr.error = "failed", "internal", f"{type(exc).__name__}: {exc}"
         log.error("feed %s: %s", feed.source, fr.error, exc_info=True)
     new_state = next_state(state, feed, result, parsed, datetime.now(UTC), settings.fetch)
-    if fr.status == "failed" and result.ok:
+    if fr.status == "ok" and new_state.consecutive_failures:
+        # fetched, but nothing readable as a feed (an HTML page, garbage): health counts it failed
+        fr.status, fr.error_kind, fr.error = "failed", new_state.last_error_kind, new_state.last_error
+        log.warning("feed %s: %s: %s", feed.source, fr.error_kind, fr.error)
+    elif fr.status == "failed" and result.ok:
         # the fetch worked but storing did not: keep the feed due so the next run tries again
         new_state.next_fetch_at = None
+    if result.discovered_url and fr.status == "ok":
+        # fetch the advertised feed directly from now on, as after a confirmed permanent redirect
+        new_state.permanent_redirect = result.discovered_url
+        new_state.redirect_count = settings.fetch.redirect_confirm_runs
+        fr.warnings.append(f"autodiscovered: the URL is a web page; its feed is {result.discovered_url}")
     fr.consecutive_failures = new_state.consecutive_failures
     fr.failing_since = new_state.failing_since
     try:

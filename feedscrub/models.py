@@ -63,6 +63,7 @@ class FetchResult:
     permanent_redirect: str | None = None
     retry_after_s: float | None = None
     max_age_s: float | None = None
+    discovered_url: str | None = None  # the feed a web page advertised, fetched in its place
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,84 @@
+"""One shard ingested without Prefect: what reaches the store, and what a bad feed or article costs."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from feedscrub.cleaners.pipeline import Pipeline
+from feedscrub.config import load_settings
+from feedscrub.ingest import run_shard
+from feedscrub.settings import FeedSpec
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Millbrook Post</title><link>https://millbrook.example/</link>
+<item><title>Millbrook opens a second public pool</title><link>https://millbrook.example/pool</link><guid>mp-1</guid>
+<pubDate>Tue, 04 Jun 2024 10:00:00 +0000</pubDate>
+<description>&lt;p&gt;The town opened its second public pool on Monday, two years after voters approved the $6 million project.&lt;/p&gt;</description></item>
+<item><title>Library fines abolished</title><link>https://millbrook.example/fines</link><guid>mp-2</guid>
+<pubDate>Mon, 03 Jun 2024 10:00:00 +0000</pubDate>
+<description>&lt;p&gt;Millbrook's library will stop charging late fines from July, the board decided on Monday.&lt;/p&gt;</description></item>
+</channel></rss>"""
+
+PAGE = """<!DOCTYPE html><html><head><title>Millbrook Post</title>
+<link rel="alternate" type="application/rss+xml" title="Feed" href="/feed.xml"></head>
+<body><h1>Millbrook Post</h1><p>Local news.</p></body></html>"""
+
+
+def _count(db, sql="SELECT count(*) FROM articles"):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def settings():
+    return load_settings()
+
+
+def test_a_web_page_given_for_a_feed_is_followed_to_its_feed_and_remembered(httpserver, tmp_path, settings):
+    httpserver.expect_request("/").respond_with_data(PAGE, content_type="text/html")
+    httpserver.expect_request("/feed.xml").respond_with_data(RSS, content_type="application/rss+xml")
+    feed = FeedSpec(url=httpserver.url_for("/"), name="Millbrook")
+    db = tmp_path / "a.db"
+
+    report = run_shard([feed], settings, f"sqlite:///{db}")
+
+    fr = report.feeds[0]
+    assert fr.status == "ok" and fr.new == 2, (fr.status, fr.error)
+    assert any("autodiscovered" in w and "/feed.xml" in w for w in fr.warnings)
+    assert _count(db) == 2
+    httpserver.clear_log()
+    run_shard([feed], settings, f"sqlite:///{db}")
+    assert [req.path for req, _ in httpserver.log] == ["/feed.xml"]  # the page is not fetched again
+    assert _count(db) == 2
+
+
+def test_a_page_that_is_no_feed_fails_with_its_cause(httpserver, tmp_path, settings):
+    httpserver.expect_request("/").respond_with_data("<html><body>Hello</body></html>", content_type="text/html")
+    report = run_shard([FeedSpec(url=httpserver.url_for("/"), name="NotAFeed")], settings,
+                       f"sqlite:///{tmp_path / 'b.db'}")
+    fr = report.feeds[0]
+    assert fr.status == "failed" and fr.error_kind and fr.consecutive_failures == 1
+
+
+def test_an_article_whose_cleaning_fails_is_kept_raw_and_the_feed_goes_on(httpserver, tmp_path, settings,
+                                                                          monkeypatch):
+    httpserver.expect_request("/feed.xml").respond_with_data(RSS, content_type="application/rss+xml")
+    real_clean = Pipeline.clean
+
+    def flaky(self, doc):
+        if "late fines" in doc.content:
+            raise RuntimeError("a cleaner bug")
+        return real_clean(self, doc)
+
+    monkeypatch.setattr(Pipeline, "clean", flaky)
+    db = tmp_path / "c.db"
+    report = run_shard([FeedSpec(url=httpserver.url_for("/feed.xml"), name="Millbrook")], settings, f"sqlite:///{db}")
+    fr = report.feeds[0]
+    assert fr.status == "ok" and fr.new == 2
+    assert any("cleaning failed" in w and "a cleaner bug" in w for w in fr.warnings)
+    assert _count(db, "SELECT count(*) FROM articles WHERE pipeline_version LIKE '%+error'") == 1
+    assert _count(db, "SELECT count(*) FROM raw_items") == 2
