@@ -22,8 +22,10 @@ from typing import Any
 import httpx
 
 from feedscrub.cleaners.build import PIPELINE_VERSION
+from feedscrub.cleaners.learned import LearnedState, update_learned_state
 from feedscrub.cleaners.pipeline import CleanResult, Document, Pipeline
 from feedscrub.config import build_pipeline
+from feedscrub.config import clean_settings as pipeline_settings
 from feedscrub.fetch import Fetcher
 from feedscrub.health import is_due, next_state
 from feedscrub.models import Article, FeedState, FetchResult, Flags, RawEntry, content_hash, summary_of
@@ -74,8 +76,9 @@ async def _run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: s
                                     consecutive_failures=state.consecutive_failures))
                 else:
                     due.append(feed)
-            pipeline = build_pipeline(settings)
-            work = FeedWork(pipeline, sink, settings, report, log)
+            learned = await loop.run_in_executor(worker, _load_learned, sink, {f.source for f in due})
+            pipeline = build_pipeline(settings, learned=learned)
+            work = FeedWork(pipeline, sink, settings, report, log, learned)
             pending: list[asyncio.Future[FeedReport]] = []
             async with Fetcher(settings.fetch, transport=transport) as fetcher:
                 async for feed, result in fetcher.fetch_all(due, states):
@@ -117,13 +120,41 @@ class FeedWork:
     settings: Settings
     report: ShardReport
     log: Any
+    learned: dict[str, LearnedState]
 
     def ingest_feed(self, feed: FeedSpec, result: FetchResult, state: FeedState | None) -> FeedReport:
-        return _ingest_feed(feed, result, state, self.pipeline, self.sink, self.settings, self.report, self.log)
+        return _ingest_feed(feed, result, state, self.pipeline, self.sink, self.settings, self.report, self.log,
+                            self.learned)
+
+
+def _load_learned(sink: Sink, sources: set[str]) -> dict[str, LearnedState]:
+    learned = {}
+    for source in sources:
+        data = sink.get_state(f"learned:{source}")
+        if data:
+            learned[source] = LearnedState.from_dict(data)
+    return learned
+
+
+def _learn(sink: Sink, feed: FeedSpec, entries: list[RawEntry], new_ids: set[str], settings: Settings,
+           learned: dict[str, LearnedState]) -> None:
+    """Count only articles stored for the first time: a feed re-serves the same items every run,
+    and counting them again would make an article's own paragraphs look like boilerplate."""
+    fresh = [e for e in entries if e.id in new_ids]
+    if not fresh:
+        return
+    clean_settings = pipeline_settings(settings)
+    state = learned.get(feed.source)
+    for e in fresh:
+        state = update_learned_state(state, feed.source, e.content, clean_settings, content_type=e.content_type)
+    if state is not None:
+        learned[feed.source] = state
+        sink.put_state(f"learned:{feed.source}", state.to_dict())
 
 
 def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, pipeline: Pipeline,
-                 sink: Sink, settings: Settings, report: ShardReport, log: Any) -> FeedReport:
+                 sink: Sink, settings: Settings, report: ShardReport, log: Any,
+                 learned: dict[str, LearnedState] | None = None) -> FeedReport:
     fr = FeedReport(url=feed.url, name=feed.source, http_status=result.status, elapsed_s=result.elapsed_s)
     parsed = None
     try:
@@ -147,6 +178,8 @@ def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, p
             for aid, why in stats.rejected:
                 fr.warnings.append(f"article {aid} rejected by the store: {why}")
                 log.warning("feed %s: article %s rejected by the store: %s", feed.source, aid, why)
+            if learned is not None:
+                _learn(sink, feed, parsed.entries, set(stats.new) | set(stats.duplicates), settings, learned)
             changed = set(stats.new) | set(stats.updated)
             for a in articles:
                 if a.id in changed and (a.flags.unedited_feed or a.flags.machine_translated):

@@ -82,3 +82,56 @@ def test_an_article_whose_cleaning_fails_is_kept_raw_and_the_feed_goes_on(httpse
     assert any("cleaning failed" in w and "a cleaner bug" in w for w in fr.warnings)
     assert _count(db, "SELECT count(*) FROM articles WHERE pipeline_version LIKE '%+error'") == 1
     assert _count(db, "SELECT count(*) FROM raw_items") == 2
+
+
+FOOTER = "Tips for the Harbour Desk? Write to desk@harbourtimes.example or call 555-0134 any day."
+
+
+def _footer_feed(start: int, n: int) -> str:
+    items = "".join(
+        f"<item><title>Harbour story {i}</title><link>https://harbour.example/s/{i}</link><guid>hs-{i}</guid>"
+        f"<description>&lt;p&gt;Story {i}: the harbour board met on day {i} to discuss berth number {i * 7} "
+        f"and the dredging schedule for pier {i % 5}.&lt;/p&gt;&lt;p&gt;{FOOTER}&lt;/p&gt;</description></item>"
+        for i in range(start, start + n))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour</title>{items}</channel></rss>'
+
+
+def _stored_texts(db):
+    con = sqlite3.connect(db)
+    try:
+        return [t for (t,) in con.execute("SELECT text FROM articles ORDER BY id")]
+    finally:
+        con.close()
+
+
+def test_a_sites_own_footer_is_learned_from_new_articles_only(httpserver, tmp_path, settings):
+    feed = FeedSpec(url=httpserver.url_for("/h.xml"), name="Harbour")
+    db = tmp_path / "l.db"
+    httpserver.expect_request("/h.xml").respond_with_data(_footer_feed(0, 12), content_type="application/rss+xml")
+    run_shard([feed], settings, f"sqlite:///{db}")
+    assert all(FOOTER in t for t in _stored_texts(db))  # nothing learned yet when these were cleaned
+
+    # the same twelve items again (a changed feed body, so it is parsed): they must not count twice
+    httpserver.clear()
+    httpserver.expect_request("/h.xml").respond_with_data(_footer_feed(0, 12) + " ", content_type="application/rss+xml")
+    run_shard([feed], settings, f"sqlite:///{db}")
+
+    httpserver.clear()
+    httpserver.expect_request("/h.xml").respond_with_data(_footer_feed(100, 3), content_type="application/rss+xml")
+    report = run_shard([feed], settings, f"sqlite:///{db}")
+    assert report.feeds[0].new == 3
+    texts = _stored_texts(db)
+    new = [t for t in texts if t.startswith(("Story 100:", "Story 101:", "Story 102:"))]
+    assert len(new) == 3 and not any(FOOTER in t for t in new)
+    assert all("the harbour board met" in t for t in new)
+
+
+def test_a_source_with_three_articles_loses_nothing(httpserver, tmp_path, settings):
+    feed = FeedSpec(url=httpserver.url_for("/small.xml"), name="Small")
+    db = tmp_path / "s.db"
+    httpserver.expect_request("/small.xml").respond_with_data(_footer_feed(0, 3), content_type="application/rss+xml")
+    run_shard([feed], settings, f"sqlite:///{db}")
+    httpserver.clear()
+    httpserver.expect_request("/small.xml").respond_with_data(_footer_feed(0, 3) + " ", content_type="application/rss+xml")
+    run_shard([feed], settings, f"sqlite:///{db}")
+    assert all(FOOTER in t for t in _stored_texts(db))
