@@ -24,6 +24,7 @@ class WriteStats:
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # stored, with duplicate_of set
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (article id, reason)
+    spooled: list[str] = field(default_factory=list)  # store unreachable: kept locally, written by the next open()
 
     def merge(self, other: WriteStats) -> None:
         self.new += other.new
@@ -31,6 +32,7 @@ class WriteStats:
         self.unchanged += other.unchanged
         self.duplicates += other.duplicates
         self.rejected += other.rejected
+        self.spooled += other.spooled
 
 
 @runtime_checkable
@@ -61,3 +63,8 @@ class Sink(Protocol):
     def put_state(self, key: str, value: dict[str, Any]) -> None: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Sink:
+        """``open()`` and return the sink; ``__exit__`` closes it."""
+
+    def __exit__(self, *exc: object) -> None: ...
