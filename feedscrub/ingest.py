@@ -174,7 +174,11 @@ def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, p
             articles = [_clean_entry(e, feed, pipeline, fetched_at, fr, log) for e in parsed.entries]
             stats = _write(sink, articles, settings.batch_size)
             fr.new, fr.updated, fr.unchanged = len(stats.new), len(stats.updated), len(stats.unchanged)
-            fr.duplicates, fr.rejected = len(stats.duplicates), len(stats.rejected)
+            fr.duplicates, fr.rejected, fr.spooled = len(stats.duplicates), len(stats.rejected), len(stats.spooled)
+            if stats.spooled:
+                fr.warnings.append(f"{len(stats.spooled)} article(s) spooled locally: the store was unreachable; "
+                                   "they are written on the next run")
+                log.warning("feed %s: %d article(s) spooled: the store was unreachable", feed.source, len(stats.spooled))
             for aid, why in stats.rejected:
                 fr.warnings.append(f"article {aid} rejected by the store: {why}")
                 log.warning("feed %s: article %s rejected by the store: %s", feed.source, aid, why)

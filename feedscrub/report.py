@@ -36,6 +36,7 @@ class FeedReport:
     unchanged: int = 0
     duplicates: int = 0
     rejected: int = 0
+    spooled: int = 0  # written to the local spool because the store was unreachable; replayed next run
     flagged: int = 0
     warnings: list[str] = field(default_factory=list)
     error_kind: str | None = None

@@ -17,6 +17,7 @@ def feed_rows(summary: RunSummary) -> list[dict[str, object]]:
             "updated": f.updated,
             "unchanged": f.unchanged,
             "duplicates": f.duplicates,
+            "spooled": f.spooled,
             "flagged": f.flagged,
             "warnings": len(f.warnings),
             "error": f"{f.error_kind}: {f.error}" if f.error_kind else "",
