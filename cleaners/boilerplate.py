@@ -1,12 +1,350 @@
-"""Step `boilerplate` (stub: passes text through; to be implemented)."""
+"""Step ``boilerplate``: removes feed boilerplate found by the rule packs (``config/rules``).
+
+Calls to subscribe or follow, share and like widgets, comment-form debris, "The post ... appeared
+first on ...", "Continue reading", related-article lists, wire sign-off codes, AI-assistant text
+and unedited-feed disclaimers. Every removal is an ``Edit`` carrying the rule id and the rule's
+description; rules with ``flag: unedited_feed`` also emit evidence for that flag (the paragraph
+goes, the fact that it was there stays). ``flag-only`` rules emit evidence and change nothing.
+
+How rules are applied (the rule format is documented in ``cleaners.rules``):
+
+1. The text is cut into units, one per non-blank line.
+2. Each unit is tried against the rules whose keywords it contains: first as a whole (after
+   unwrapping brackets and emphasis), then, for ``sentence`` rules, a run of sentences at its end
+   or start; stripping repeats while something matches, so a paragraph made of two boilerplate
+   sentences goes entirely.
+3. Position hints and ``after`` chains are checked against the units no rule matched (content),
+   so a "Leave a Comment" below a share block still counts as last. A rule that matched but failed
+   them is a near miss (``feedscrub clean --explain``), and the unit stays.
+
+What this step is not for: boilerplate that only one site uses and no rule names; that is
+``cleaners.learned``'s job, learned from the site's own articles.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from feedscrub.models import Edit, Evidence
+
 from .pipeline import Context, StepResult
+from .rules import KeywordIndex, Rule, RuleSet
+
+__all__ = ["RemoveBoilerplate", "Unit", "find_units", "match_unit", "removal_spans", "unwrap"]
+
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_SENTENCE_GAP = re.compile(r"(?<=[.!?…])([\"”’»)\]]*)(\s+)")
+_WRAP_EDGE = re.compile(r"^[\s*_]+|[\s*_]+$")
+_PAIRS = {"(": ")", "[": "]"}
+MAX_EDGE_SENTENCES = 4  # a boilerplate run glued to a paragraph is at most this many sentences
+
+
+def unwrap(s: str) -> tuple[int, int]:
+    """Offsets of ``s`` without surrounding whitespace, emphasis markers and one bracket pair."""
+    start, end = 0, len(s)
+    for _ in range(2):
+        m = _WRAP_EDGE.match(s, start, end)
+        if m:
+            start = m.end()
+        while end > start and s[end - 1] in " \t\r*_":
+            end -= 1
+        if end - start >= 2 and _PAIRS.get(s[start]) == s[end - 1] and _balanced(s[start + 1:end - 1]):
+            start, end = start + 1, end - 1
+        elif end - start >= 3 and s[end - 1] == "." and _PAIRS.get(s[start]) == s[end - 2] \
+                and _balanced(s[start + 1:end - 2]):
+            start, end = start + 1, end - 2  # "(...)."
+        else:
+            break
+    return start, end
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+@dataclass(slots=True)
+class Unit:
+    """One non-blank line of the text: ``text[start:end]``."""
+
+    start: int
+    end: int
+    whole: tuple[Rule, str] | None = None  # the rule taking the whole unit, and the matched text
+    candidates: list[tuple[Rule, str]] = field(default_factory=list)  # every rule matching it all
+    cuts: list[tuple[Rule, int, int]] = field(default_factory=list)  # partial matches: offsets in text
+    content: bool = True
+
+
+def find_units(text: str) -> list[Unit]:
+    return [Unit(m.start(), m.end()) for m in _LINE.finditer(text)]
+
+
+def _try_whole(rules: list[Rule], text: str, start: int, end: int) -> list[tuple[Rule, str]]:
+    """Every rule matching all of ``text[start:end]`` (unwrapped), in rule order."""
+    a, b = unwrap(text[start:end])
+    inner = text[start + a:start + b]
+    if not inner:
+        return []
+    return [(rule, inner) for rule in rules if rule.fullmatch(inner)]
+
+
+def match_unit(rules: list[Rule] | KeywordIndex, text: str, start: int, end: int,
+               keywords: tuple[str, ...] | None = None
+               ) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, int, int]]]:
+    """Match one unit: the rules that take all of it, else the sentence runs cut at its edges.
+
+    Returns ``(whole, cuts)``; ``whole`` lists ``(rule, matched text)`` for every rule that takes
+    the unit entirely (possibly after cuts), ``cuts`` the partial matches as ``(rule, start, end)``
+    in ``text``. Positions are not checked here.
+    """
+    index = rules if isinstance(rules, KeywordIndex) else KeywordIndex(rules)
+    candidates = index.candidates(text[start:end].lower(), keywords)
+    if not candidates:
+        return [], []
+    cuts: list[tuple[Rule, int, int]] = []
+    sentence_rules = [r for r in candidates if r.scope == "sentence"]
+    lo, hi = start, end
+    for _ in range(6):
+        whole = _try_whole(candidates, text, lo, hi)
+        if whole:  # (after cuts: the rest went too; the cuts become part of the whole)
+            return whole, cuts
+        if not sentence_rules:
+            break
+        cut = _cut_edge(sentence_rules, text, lo, hi)
+        if not cut:
+            break
+        _, a, b = cut
+        cuts.append(cut)
+        if a == lo:
+            lo = b
+            while lo < hi and text[lo].isspace():
+                lo += 1
+        else:
+            hi = a
+            while hi > lo and text[hi - 1].isspace():
+                hi -= 1
+        if lo >= hi:
+            break
+    return [], cuts
+
+
+def _cut_edge(rules: list[Rule], text: str, lo: int, hi: int) -> tuple[Rule, int, int] | None:
+    """A run of whole sentences at the end (tried first) or the start of ``text[lo:hi]``."""
+    gaps = list(_SENTENCE_GAP.finditer(text, lo, hi))
+    if not gaps:
+        return None
+    lowered = text[lo:hi].lower()
+    for g in gaps[-MAX_EDGE_SENTENCES:]:  # suffixes, longest first
+        suffix = lowered[g.end() - lo:]
+        rules_here = [r for r in rules if r.may_match(suffix)]
+        if not rules_here:
+            continue
+        s = g.end()
+        hit = _try_whole(rules_here, text, s, hi)
+        if hit:
+            return hit[0][0], s, hi
+    for g in reversed(gaps[:MAX_EDGE_SENTENCES]):  # prefixes, longest first
+        e = g.end(1)
+        rules_here = [r for r in rules if r.may_match(lowered[:e - lo])]
+        if not rules_here:
+            continue
+        hit = _try_whole(rules_here, text, lo, e)
+        if hit:
+            return hit[0][0], lo, e
+    return None
 
 
 class RemoveBoilerplate:
+    """Applies the compiled rule packs in ``ctx.resources.rules`` (a ``RuleSet``)."""
+
     name = "boilerplate"
 
+    def __init__(self) -> None:
+        # one keyword index per (rule set, enabled rules): built once, reused for every article
+        self._indexes: dict[tuple[int, frozenset[str]], tuple[RuleSet, KeywordIndex]] = {}
+
+    def _index(self, ruleset: RuleSet, ctx: Context) -> KeywordIndex:
+        source = ctx.document.source
+        off = frozenset(r.id for r in ruleset.rules if not ctx.settings.rule_enabled(r.id, source))
+        key = (id(ruleset), off)
+        cached = self._indexes.get(key)
+        if cached is not None and cached[0] is ruleset:
+            return cached[1]
+        if len(self._indexes) > 64:
+            self._indexes.clear()
+        index = KeywordIndex([r for r in ruleset.rules if r.id not in off])
+        self._indexes[key] = (ruleset, index)  # the rule set is kept alive, so its id stays unique
+        return index
+
     def __call__(self, text: str, ctx: Context) -> StepResult:
-        return StepResult(text)
+        ruleset: RuleSet | None = getattr(ctx.resources, "rules", None)
+        if not ruleset or not text.strip():
+            return StepResult(text)
+        index = self._index(ruleset, ctx)
+        present = index.present(text.lower())  # one keyword scan per article, then per unit
+        units = find_units(text)
+        for u in units:
+            u.candidates, u.cuts = match_unit(index, text, u.start, u.end, present)
+        near: list[Evidence] = []
+        self._resolve(text, units, near)
+        return self._apply(text, units, near)
+
+    @staticmethod
+    def _resolve(text: str, units: list[Unit], near: list[Evidence]) -> None:
+        """Pick each unit's rule: the first candidate whose position and ``after`` hold.
+
+        Positions count content units (those no candidate takes); a unit whose candidates all
+        fail becomes content and the count is redone (at most three rounds). Failures and cuts
+        that fail their position are near misses.
+        """
+        for u in units:
+            u.content = not u.candidates
+        for _ in range(3):
+            total = sum(u.content for u in units)
+            changed = False
+            seen = 0
+            for i, u in enumerate(units):
+                u.whole = None
+                if u.candidates and not u.content:
+                    prev = units[i - 1] if i else None
+                    for rule, matched in u.candidates:
+                        ok = rule.position_ok(seen, total - seen)
+                        if ok and rule.after:
+                            ok = bool(prev and prev.whole and (prev.whole[0].id in rule.after
+                                                               or prev.whole[0].id == rule.id))
+                        if ok:
+                            u.whole = (rule, matched)
+                            break
+                    if u.whole is None:
+                        u.content = True
+                        changed = True
+                seen += u.content
+            if not changed:
+                break
+        seen = 0
+        total = sum(u.content for u in units)
+        for u in units:
+            if u.candidates and u.whole is None:
+                # chained rules (``after``) would match every short line: not worth reporting
+                for rule, matched in u.candidates:
+                    if not rule.after:
+                        near.append(Evidence(rule.id, f"{matched[:160]} [failed position]"))
+                        break
+            after_me = total - seen - (1 if u.content else 0)
+            kept = []
+            if u.whole is None:
+                for cut in u.cuts:
+                    rule = cut[0]
+                    if rule.position_ok(seen, after_me) and not rule.after:
+                        kept.append(cut)
+                    else:
+                        near.append(Evidence(rule.id, f"{text[cut[1]:cut[2]][:160]} [failed position]"))
+            else:
+                kept = u.cuts
+            u.cuts = kept
+            seen += u.content
+
+    @staticmethod
+    def _apply(text: str, units: list[Unit], near: list[Evidence]) -> StepResult:
+        spans: list[tuple[int, int, Rule, str]] = []  # (start, end, rule, reason)
+        evidence: list[tuple[str, Evidence]] = []
+        group: list[tuple[Unit, Any, str]] = []  # consecutive whole units being removed
+        for i, u in enumerate(units):
+            if u.whole:
+                rule, matched = u.whole
+                for cut in u.cuts:  # sentences stripped before the rest matched
+                    _note(evidence, cut[0], text[cut[1]:cut[2]])
+                _note(evidence, rule, matched)
+                if rule.action == "remove":
+                    also = sorted({c[0].id for c in u.cuts} - {rule.id})
+                    reason = f"boilerplate: {rule.description}".strip()
+                    if also:
+                        reason += f" (with {', '.join(also)})"
+                    group.append((u, rule, reason))
+                    nxt = units[i + 1] if i + 1 < len(units) else None
+                    if nxt is None or not (nxt.whole and nxt.whole[0].action == "remove"):
+                        spans.extend(_group_spans(text, group))
+                        group = []
+                continue
+            for rule, a, b in u.cuts:
+                _note(evidence, rule, text[a:b])
+                if rule.action != "remove":
+                    continue
+                if b >= u.end:  # a trailing run: take the space before it
+                    while a > u.start and text[a - 1].isspace():
+                        a -= 1
+                else:
+                    while b < u.end and text[b].isspace():
+                        b += 1
+                spans.append((a, b, rule, f"boilerplate: {rule.description}".strip()))
+        if not spans:
+            return StepResult(text, evidence=evidence, near_misses=near)
+        spans.sort(key=lambda s: (s[0], s[1]))
+        out: list[str] = []
+        edits: list[Edit] = []
+        pos = 0
+        for start, end, rule, reason in spans:
+            start = max(start, pos)
+            if end <= start:
+                continue
+            out.append(text[pos:start])
+            edits.append(Edit(rule.id, start, end, text[start:end], "", reason))
+            pos = end
+        out.append(text[pos:])
+        return StepResult("".join(out), edits=edits, evidence=evidence, near_misses=near)
+
+
+def removal_spans(text: str, units: list[Unit], removed: list[tuple[int, Any, str]]
+                  ) -> list[tuple[int, int, Any, str]]:
+    """Spans removing whole units ``(index into units, label, reason)``, runs sharing separators."""
+    spans: list[tuple[int, int, Any, str]] = []
+    group: list[tuple[Unit, Any, str]] = []
+    for k, (i, label, reason) in enumerate(removed):
+        group.append((units[i], label, reason))
+        if k + 1 == len(removed) or removed[k + 1][0] != i + 1:
+            spans.extend(_group_spans(text, group))
+            group = []
+    return spans
+
+
+def _group_spans(text: str, group: list[tuple[Unit, Any, str]]) -> list[tuple[int, int, Any, str]]:
+    """Spans removing a run of consecutive units with one of the separators around the run.
+
+    The larger separator is kept, so taking "Share this:" off the end of a paragraph block keeps
+    the blank line before the next paragraph; at the end of the text the run takes everything
+    after the last content.
+    """
+    n = len(text)
+    first, last = group[0][0], group[-1][0]
+    prev_end = first.start
+    while prev_end > 0 and text[prev_end - 1].isspace():
+        prev_end -= 1
+    next_start = last.end
+    while next_start < n and text[next_start].isspace():
+        next_start += 1
+    pre, post = text[prev_end:first.start], text[last.end:next_start]
+    keep_post = next_start < n and prev_end > 0 and post.count("\n") > pre.count("\n")
+    out = []
+    for k, (u, rule, reason) in enumerate(group):
+        if keep_post or next_start == n:  # take the separator before each unit
+            start = prev_end if k == 0 else group[k - 1][0].end
+            end = n if (next_start == n and k == len(group) - 1) else u.end
+        else:  # take the separator after each unit
+            start = u.start
+            end = next_start if k == len(group) - 1 else group[k + 1][0].start
+        out.append((start, end, rule, reason))
+    return out
+
+
+def _note(evidence: list[tuple[str, Evidence]], rule: Rule, matched: str) -> None:
+    if rule.flag:
+        evidence.append((rule.flag, Evidence(rule.id, matched.strip()[:300], 1.0)))

@@ -1,23 +1,33 @@
 """Data the cleaners need, handed in from outside: compiled rule packs, glossaries, learned state.
 
 ``build_resources`` validates and compiles already-parsed YAML documents; it reads no files.
-``feedscrub.config.load_resources`` is the I/O side that reads ``config/rules/*.yaml``.
+``feedscrub.config.load_resources`` is the I/O side that reads ``config/rules/*.yaml`` (adding
+``__file__`` to each pack so errors name the file) and ``config/glossary.yaml``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from .rules import RuleSet, compile_rules
 
 
 @dataclass(slots=True, frozen=True)
 class Resources:
-    rules: Any = None  # cleaners.rules.RuleSet
+    rules: RuleSet | None = None  # compiled boilerplate rules (cleaners.rules)
     glossary: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> {fragment: repair}
-    learned: Any = None  # cleaners.learned.LearnedState, per source
+    # learned boilerplate: a cleaners.learned.LearnedState (all sources) or a mapping
+    # source -> LearnedState; see cleaners.learned.state_for
+    learned: Any = None
 
 
-def build_resources(packs: list[dict[str, Any]], glossary: dict[str, Any] | None = None,
+def build_resources(packs: list[dict[str, Any]], glossary: Mapping[str, Any] | None = None,
                     learned: Any = None) -> Resources:
-    """Compile parsed rule packs (each a dict from one YAML file, with ``__file__``) and a glossary."""
-    return Resources(rules=None, glossary=dict(glossary or {}), learned=learned)
+    """Compile parsed rule packs (each a dict from one YAML file, with ``__file__``) and a glossary.
+
+    Raises ``ValueError`` naming the pack file and rule id when a pack is invalid.
+    """
+    rules = compile_rules([p for p in packs if isinstance(p, dict)])
+    return Resources(rules=rules, glossary=dict(glossary or {}), learned=learned)

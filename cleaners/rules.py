@@ -1,0 +1,259 @@
+r"""Boilerplate rules as data: what one rule of a rule pack (``config/rules/*.yaml``) is, and how
+the packs are validated and compiled into a ``RuleSet``.
+
+A rule pack is a YAML mapping::
+
+    pack: en                       # a name for messages
+    pieces:                        # named regex pieces, shared by the pack's patterns
+      end: '[.!:…]*'
+    rules:
+      - id: en.newsletter_signup   # <pack>.<family>, unique over all packs
+        description: Calls to sign up for a newsletter.
+        languages: [en]            # documentation: rules run on every article (see below)
+        scope: paragraph           # paragraph | sentence
+        action: remove             # remove | flag-only
+        flag: unedited_feed        # optional: the flag a match raises (with the matched text)
+        position: {last: 3}        # optional: {first: N} | {last: N} | {edge: N}
+        after: [en.related_header] # optional: only right after a unit removed by one of these
+        max_words: 40              # optional: longer units never match (cheap guard)
+        keywords: [newsletter]     # optional prefilter: lowercase substrings, one must occur
+        patterns:
+          - 'sign up for {our} .* newsletter{end}'
+        examples:
+          match: [...]             # each must fire (tests/cleaners/test_rulepacks.py)
+          no_match: [...]          # each must stay quiet
+
+Pattern syntax: Python regexes, case-insensitive, ``{name}`` expands to the pack's piece ``name``
+(pieces may use earlier pieces); a literal space matches any run of whitespace and `` ?`` (or
+`` *``) optional whitespace. Write ``\s`` inside character classes. A pattern must
+match the *whole* unit it is tried on (``fullmatch``), so a sentence that merely quotes a notice
+inside a longer paragraph never matches.
+
+Units and scopes (applied by ``cleaners.boilerplate``): the text is cut into lines; every
+non-blank line is one unit (a feed paragraph is one line, a "Share this:" widget is several).
+Before matching, a unit is unwrapped: surrounding whitespace, emphasis markers (``*``, ``_``) and
+one pair of enclosing brackets are stripped. ``paragraph`` rules must match the whole unit;
+``sentence`` rules may also match a run of sentences at the start or at the end of a unit (the
+"... extend the hours. Continue reading →" case), and only that run is removed.
+
+Positions count *content* units, i.e. units no rule matched: ``{last: 1}`` means no content unit
+follows; ``{first: 2}`` at most one content unit precedes; ``{edge: N}`` either. A rule that
+matches but fails its position or ``after`` condition is reported as a near miss.
+
+Languages: a rule runs on every article whatever its language, because feed boilerplate is often
+left in the site's language inside a translated article; ``languages`` documents what a rule is
+written for.
+
+What this module is not for: reading YAML files (``feedscrub.config``), applying rules
+(``cleaners.boilerplate``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["KeywordIndex", "Rule", "RuleSet", "compile_rules"]
+
+SCOPES = frozenset({"paragraph", "sentence"})
+ACTIONS = frozenset({"remove", "flag-only"})
+FLAGS = frozenset({"unedited_feed"})
+_PIECE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(slots=True, frozen=True)
+class Rule:
+    """One compiled boilerplate rule (see the module docstring for the YAML shape)."""
+
+    id: str
+    description: str
+    languages: tuple[str, ...]
+    scope: str
+    action: str
+    patterns: tuple[re.Pattern[str], ...]
+    flag: str | None = None
+    first: int | None = None
+    last: int | None = None
+    edge: int | None = None
+    after: frozenset[str] = frozenset()
+    max_words: int | None = None
+    keywords: tuple[str, ...] = ()
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
+    source_file: str = ""
+
+    def fullmatch(self, unit: str) -> re.Match[str] | None:
+        """The first pattern matching all of ``unit`` (already unwrapped), or None."""
+        if self.max_words is not None and unit.count(" ") >= self.max_words:
+            return None
+        for p in self.patterns:
+            m = p.fullmatch(unit)
+            if m:
+                return m
+        return None
+
+    def may_match(self, lowered: str) -> bool:
+        """Cheap prefilter: does a keyword occur in the lowercased unit?"""
+        return not self.keywords or any(k in lowered for k in self.keywords)
+
+    def position_ok(self, before: int, after: int) -> bool:
+        """Is a unit with ``before`` content units before it and ``after`` after it in place?"""
+        if self.first is not None and before >= self.first:
+            return False
+        if self.last is not None and after >= self.last:
+            return False
+        return not (self.edge is not None and before >= self.edge and after >= self.edge)
+
+    @property
+    def positional(self) -> bool:
+        return self.first is not None or self.last is not None or self.edge is not None
+
+
+@dataclass(slots=True, frozen=True)
+class RuleSet:
+    """All compiled rules, in pack order; ``by_id`` for lookups."""
+
+    rules: tuple[Rule, ...] = ()
+    by_id: dict[str, Rule] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+
+class KeywordIndex:
+    """Which of ``rules`` may match a unit, from one pass over all their keywords.
+
+    Testing each rule's keywords separately (``Rule.may_match``) costs a Python loop per rule and
+    unit; this tests every distinct keyword once per unit (a C-level substring search each) and
+    maps the keywords found to their rules.
+    """
+
+    def __init__(self, rules: list[Rule] | tuple[Rule, ...]) -> None:
+        self.rules = list(rules)
+        self.always = frozenset(i for i, r in enumerate(self.rules) if not r.keywords)
+        by_kw: dict[str, set[int]] = {}
+        for i, r in enumerate(self.rules):
+            for k in r.keywords:
+                by_kw.setdefault(k, set()).add(i)
+        self._keywords = tuple(by_kw)
+        self._rules_of = {k: frozenset(v) for k, v in by_kw.items()}
+
+    def present(self, lowered_text: str) -> tuple[str, ...]:
+        """The keywords occurring anywhere in a whole (lowercased) text: one scan per article."""
+        return tuple(k for k in self._keywords if k in lowered_text)
+
+    def candidates(self, lowered: str, keywords: tuple[str, ...] | None = None) -> list[Rule]:
+        """Rules, in order, whose keywords occur in ``lowered`` (or that have none).
+
+        ``keywords`` narrows the keywords tried to those ``present`` in the whole article.
+        """
+        found = set(self.always)
+        for k in [k for k in (self._keywords if keywords is None else keywords) if k in lowered]:
+            found |= self._rules_of[k]
+        return [self.rules[i] for i in sorted(found)]
+
+
+def _expand(pattern: str, pieces: dict[str, str], where: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in pieces:
+            raise ValueError(f"{where}: unknown piece {{{name}}}")
+        return pieces[name]
+
+    expanded = _PIECE.sub(sub, pattern)
+    return expanded.replace(" ?", r"\s*").replace(" *", r"\s*").replace(" ", r"\s+")
+
+
+def _expand_pieces(piece: str, pieces: dict[str, str]) -> str:
+    """A piece with the earlier pieces it names substituted (spaces are handled in ``_expand``)."""
+    return _PIECE.sub(lambda m: pieces.get(m.group(1), m.group(0)), piece)
+
+
+def _as_list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [value]
+    raise ValueError(f"{where}: expected a list")
+
+
+def _compile_rule(raw: Any, pieces: dict[str, str], where: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: a rule must be a mapping")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise ValueError(f"{where}: rule without an id")
+    where = f"{where}: rule {rid}"
+    scope = raw.get("scope", "paragraph")
+    if scope == "line":  # a feed paragraph is one line: both name the whole unit
+        scope = "paragraph"
+    if scope not in SCOPES:
+        raise ValueError(f"{where}: scope must be one of {sorted(SCOPES)}")
+    action = raw.get("action", "remove")
+    if action not in ACTIONS:
+        raise ValueError(f"{where}: action must be one of {sorted(ACTIONS)}")
+    flag = raw.get("flag")
+    if flag is not None and flag not in FLAGS:
+        raise ValueError(f"{where}: unknown flag {flag!r}")
+    position = raw.get("position") or {}
+    if not isinstance(position, dict) or set(position) - {"first", "last", "edge"}:
+        raise ValueError(f"{where}: position takes first, last or edge")
+    for key, value in [*position.items(), ("max_words", raw.get("max_words"))]:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ValueError(f"{where}: {key} must be a positive whole number")
+    patterns = []
+    for i, p in enumerate(_as_list(raw.get("patterns"), where)):
+        try:
+            patterns.append(re.compile(_expand(str(p), pieces, where), re.IGNORECASE | re.DOTALL))
+        except re.error as exc:
+            raise ValueError(f"{where}: pattern {i + 1} does not compile: {exc}") from None
+    if not patterns:
+        raise ValueError(f"{where}: no patterns")
+    examples = raw.get("examples") or {}
+    return Rule(
+        id=rid,
+        description=str(raw.get("description") or ""),
+        languages=tuple(_as_list(raw.get("languages"), where)),
+        scope=scope,
+        action=action,
+        patterns=tuple(patterns),
+        flag=flag,
+        first=position.get("first"),
+        last=position.get("last"),
+        edge=position.get("edge"),
+        after=frozenset(_as_list(raw.get("after"), where)),
+        max_words=raw.get("max_words"),
+        keywords=tuple(str(k).lower() for k in _as_list(raw.get("keywords"), where)),
+        examples_match=tuple(str(e) for e in _as_list(examples.get("match"), where)),
+        examples_no_match=tuple(str(e) for e in _as_list(examples.get("no_match"), where)),
+        source_file=where.split(":")[0],
+    )
+
+
+def compile_rules(packs: list[dict[str, Any]]) -> RuleSet:
+    """Validate and compile parsed rule packs; raises ``ValueError`` naming the file and rule."""
+    rules: list[Rule] = []
+    by_id: dict[str, Rule] = {}
+    for pack in packs:
+        where = str(pack.get("__file__") or pack.get("pack") or "rule pack")
+        pieces: dict[str, str] = {}
+        for name, piece in (pack.get("pieces") or {}).items():
+            pieces[name] = _expand_pieces(str(piece), pieces)
+        for raw in _as_list(pack.get("rules"), where):
+            rule = _compile_rule(raw, pieces, where)
+            if rule.id in by_id:
+                raise ValueError(f"{where}: duplicate rule id {rule.id}")
+            by_id[rule.id] = rule
+            rules.append(rule)
+    for rule in rules:
+        unknown = rule.after - set(by_id)
+        if unknown:
+            raise ValueError(f"{rule.source_file}: rule {rule.id}: 'after' names unknown rules {sorted(unknown)}")
+    return RuleSet(tuple(rules), by_id)

@@ -1,0 +1,145 @@
+"""Article titles: site and section names cut from their edges, entities decoded.
+
+``clean_title(title, ctx) -> (title, edits)`` is called by ``cleaners.flags.finish``. It removes
+
+- a trailing site or section name after `` | ``, `` - ``, `` – ``, `` — ``, `` · ``, `` :: ``
+  or `` » `` ("... edge Athletic 2-1 – SportsWire Daily", "... | International");
+- a leading section label before `` | `` ("Opinion | ...", "WATCH | ...");
+- a "translated from Spanish:" style prefix;
+- HTML entities (``&#8211;``) and doubled whitespace.
+
+The heuristic for an edge segment: at most five words, site-like (each word capitalised, a number,
+an initialism or a short connector such as "of", "the", "de", "&"), starting with a capital
+letter, and the remaining title at least four words long. So real titles keep their dashes
+("Ilori-Okene", "2-1" have no spaces around the dash), colons ("Montevideo: OSE confirms ...") and
+lowercase tails ("Brexit - what happens next"). Edits index the title string, with rules
+``title.site_suffix``, ``title.section_prefix``, ``title.translated_prefix``, ``title.html_entity``,
+``title.whitespace``.
+
+In a Title Case title ("Storm Hits Coast – Review & Outlook"), a tail after a dash must also
+look like a publication (a word such as Daily, News, Times, Herald, Diario; a domain) or be at most
+two words. Known limit: a sentence-case title ending in a short capitalised phrase after a spaced
+dash ("Apple unveils new phone - First Look") loses that phrase.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from feedscrub.models import Edit
+
+__all__ = ["clean_title"]
+
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|::|»)\s+")
+_TRANSLATED = re.compile(r"^\s*(?:\[\s*)?(?:translated|translation|machine[- ]translated|traducido|traducción"
+                         r"|traduzido|tradução|traduit|traduction|übersetzt|übersetzung)"
+                         r"(?:\s+(?:from|del|do|da|de|du|aus|from the)\s+[A-Za-zÀ-ÿ]+)?"
+                         r"(?:\s*\]\s*(?:[:：|–—-]\s*)?|\s*[:：|–—-]\s*)", re.IGNORECASE)
+_TRANSLATED_SUFFIX = re.compile(r"\s*[\(\[]\s*(?:translated|machine[- ]translated|traducido|traduzido|traduit"
+                                r"|übersetzt)(?:\s+[^\)\]]{1,30})?\s*[\)\]]\s*$", re.IGNORECASE)
+# lowercase words a site or section name may contain ("Times of India", "Diário do Douro");
+# "in", "on", "for", "a" are left out on purpose: they make a tail read like a phrase
+_CONNECTORS = frozenset(["of", "the", "and", "de", "del", "la", "las", "los", "el", "y", "da", "do", "das",
+                         "dos", "e", "du", "des", "le", "les", "et", "der", "die", "und", "von", "&"])
+_MAX_SUFFIX_WORDS = 5
+_MIN_MAIN_WORDS = 4
+
+
+_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|news|co|es|mx|ar|br|pt|fr|de|it"
+                     r"|in|uk|us|ca|au|cl|pe|uy|co\.uk|com\.br|com\.ar|com\.mx)$", re.IGNORECASE)
+
+
+def _site_like(segment: str) -> bool:
+    if _DOMAIN.match(segment.strip()):
+        return True  # "elmundo.es", "www.site.com.br"
+    words = segment.split()
+    if not words or len(words) > _MAX_SUFFIX_WORDS or segment.endswith((".", "?", "!")):
+        return False
+    if not words[0][:1].isupper() or words[0].lower() in ("a", "an"):
+        return False
+    for w in words:
+        core = w.strip("&'’.,()")
+        if not core:
+            continue
+        if core.lower() in _CONNECTORS:
+            continue
+        if core[0].isupper() or core[0].isdigit():
+            continue
+        return False
+    return True
+
+
+# words that name a publication: they make a short tail a site name even after a Title Case title
+_SITE_WORDS = frozenset([
+    "daily", "weekly", "news", "times", "post", "herald", "gazette", "journal", "tribune", "chronicle",
+    "online", "wire", "media", "tv", "radio", "press", "observer", "ledger", "record", "dispatch",
+    "sentinel", "courier", "star", "sun", "mail", "express", "standard", "today", "bulletin", "monitor",
+    "examiner", "telegraph", "guardian", "independent", "mirror", "inquirer", "diario", "jornal",
+    "noticias", "notícias", "informa", "hoy", "semanal", "folha", "gazeta", "correio", "zeitung",
+    "nachrichten", "quotidien",
+])
+
+
+def _title_case(text: str) -> bool:
+    words = [w for w in text.split() if len(w) >= 4 and w[:1].isalpha()]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _strong_site(tail: str) -> bool:
+    words = tail.split()
+    return (len(words) <= 2 or bool(_DOMAIN.match(tail.strip()))
+            or any(w.strip("&'’.,()").lower() in _SITE_WORDS for w in words))
+
+
+def _long_enough(main: str) -> bool:
+    return len(main.split()) >= _MIN_MAIN_WORDS and len(main) >= 20
+
+
+def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Edit]]:
+    """The cleaned title and the edits that made it (offsets into the title as it was before each)."""
+    if not title:
+        return title, []
+    edits: list[Edit] = []
+    t = title
+    if "&" in t:
+        dec = html.unescape(t)
+        if dec != t:
+            edits.append(Edit("title.html_entity", 0, len(t), t, dec, "HTML entities decoded"))
+            t = dec
+    norm = re.sub(r"\s+", " ", t).strip()
+    if norm != t:
+        edits.append(Edit("title.whitespace", 0, len(t), t, norm, "whitespace normalised"))
+        t = norm
+    m = _TRANSLATED.match(t)
+    if m and _long_enough(t[m.end():]):
+        edits.append(Edit("title.translated_prefix", 0, m.end(), t[:m.end()], "", "translation label"))
+        t = t[m.end():]
+    m = _TRANSLATED_SUFFIX.search(t)
+    if m and _long_enough(t[:m.start()]):
+        edits.append(Edit("title.translated_prefix", m.start(), len(t), t[m.start():], "", "translation label"))
+        t = t[:m.start()]
+    for _ in range(2):  # "Title | Section | Site"
+        seps = list(_SEPARATORS.finditer(t))
+        if not seps:
+            break
+        last = seps[-1]
+        main, tail = t[:last.start()], t[last.end():]
+        # In a Title Case title a capitalised tail proves little ("... – Review & Comparisons"):
+        # after a dash it must look like a publication or be at most two words.
+        weak = _title_case(main) and "|" not in last.group(0) and not _strong_site(tail)
+        if _site_like(tail) and _long_enough(main) and not weak:
+            edits.append(Edit("title.site_suffix", last.start(), len(t), t[last.start():], "",
+                              "site or section name"))
+            t = main
+        else:
+            break
+    first = re.search(r"\s+\|\s+", t)
+    if first:
+        head, rest = t[:first.start()], t[first.end():]
+        if len(head.split()) <= 3 and _site_like(head) and _long_enough(rest):
+            edits.append(Edit("title.section_prefix", 0, first.end(), t[:first.end()], "",
+                              "section label"))
+            t = rest
+    return t.strip() or title, edits

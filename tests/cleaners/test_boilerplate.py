@@ -1,0 +1,156 @@
+"""The boilerplate step, data-driven (cases/boilerplate.yaml) plus its mechanics.
+
+The cases run through this area's steps only (html → unicode → boilerplate → learned), so a
+change in another team's step cannot break them and a failure here names this area.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import pytest
+import yaml
+from feedscrub.cleaners.boilerplate import RemoveBoilerplate
+from feedscrub.cleaners.html import HtmlToText
+from feedscrub.cleaners.learned import RemoveLearnedBoilerplate
+from feedscrub.cleaners.pipeline import CleanResult, Context, Document, Pipeline
+from feedscrub.cleaners.resources import build_resources
+from feedscrub.cleaners.settings import CleanSettings, SourceOverrides
+from feedscrub.cleaners.unicode import RepairUnicode
+
+from feedscrub.models import Flags
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = yaml.safe_load((Path(__file__).parent / "cases" / "boilerplate.yaml").read_text(encoding="utf-8"))
+
+
+def load_resources():
+    packs = []
+    for p in sorted(glob.glob(str(ROOT / "config" / "rules" / "*.yaml"))):
+        packs.append({**yaml.safe_load(Path(p).read_text(encoding="utf-8")), "__file__": p})
+    return build_resources(packs, {})
+
+
+RESOURCES = load_resources()
+
+
+def _finish(ctx: Context, text: str) -> CleanResult:
+    flags = Flags()
+    for name, ev in ctx.evidence:
+        flags.evidence.setdefault(name, []).append(ev)
+    flags.unedited_feed = bool(flags.evidence.get("unedited_feed"))
+    return CleanResult(text=text.strip(), title=ctx.document.title, language=None, flags=flags,
+                       edits=list(ctx.edits), foreign_fragments=[])
+
+
+def pipeline(settings: CleanSettings | None = None, resources=RESOURCES) -> Pipeline:
+    steps = [HtmlToText(), RepairUnicode(), RemoveBoilerplate(), RemoveLearnedBoilerplate()]
+    return Pipeline(steps, _finish, settings or CleanSettings(), resources)
+
+
+def clean(text: str, content_type: str = "text/plain", source: str | None = None,
+          settings: CleanSettings | None = None) -> CleanResult:
+    return pipeline(settings).clean(Document(text, content_type, source=source))  # type: ignore[arg-type]
+
+
+def _check(case: dict) -> None:
+    res = clean(case["text"], case.get("content_type", "text/plain"))
+    for span in case.get("remove", []):
+        assert span.lower() not in res.text.lower(), f"{case['id']}: still has {span!r}"
+    for span in case.get("keep", []):
+        assert span in res.text, f"{case['id']}: lost {span!r}"
+    if "unedited_feed" in case:
+        assert res.flags.unedited_feed == case["unedited_feed"], case["id"]
+    for e in res.edits:
+        assert e.rule and e.reason, "every edit names its rule and says why"
+
+
+@pytest.mark.parametrize("case", CASES["in_the_wild"], ids=lambda c: c["id"])
+def test_in_the_wild(case):
+    _check(case)
+
+
+@pytest.mark.parametrize("case", CASES["negative"], ids=lambda c: c["id"])
+def test_do_no_harm(case):
+    res = clean(case["text"])
+    assert res.text == case["text"].strip()
+    assert not res.edits
+    assert not res.flags.unedited_feed
+
+
+@pytest.mark.parametrize("case", CASES["known_failures"], ids=lambda c: c["id"])
+@pytest.mark.xfail(strict=True, reason="accepted limit (see the case's reason)")
+def test_known_failures(case):
+    _check(case)
+
+
+# --- mechanics ----------------------------------------------------------------------------------
+
+ARTICLE = ("The ferry timetable changes on Monday, with two extra sailings on weekdays.\n\n"
+           "Tickets can be bought on board or at the harbour office.\n\n")
+
+
+def _replay(text: str, edits) -> str:
+    for e in sorted(edits, key=lambda e: e.start, reverse=True):
+        assert text[e.start:e.end] == e.before
+        text = text[:e.start] + e.after + text[e.end:]
+    return text
+
+
+def test_edits_index_the_step_input_and_replay():
+    text = ARTICLE + "Share this:\nClick to share on X (Opens in new window)\n\nLeave a Comment\n"
+    ctx = Context(Document(text), CleanSettings(), RESOURCES)
+    res = RemoveBoilerplate()(text, ctx)
+    assert _replay(text, res.edits) == res.text
+    assert {e.rule for e in res.edits} == {"en.share_widget", "en.comment_call"}
+    assert res.text.strip() == ARTICLE.strip()
+
+
+def test_sentence_scope_removes_only_the_trailing_sentence():
+    text = "The library will open on Sundays from June. Continue reading →"
+    res = clean(text)
+    assert res.text == "The library will open on Sundays from June."
+    assert [e.rule for e in res.edits] == ["en.continue_reading"]
+
+
+def test_quoted_notice_mid_article_is_kept():
+    text = ARTICLE + ('Visitors saw a banner that read "Subscribe to our newsletter" above every story.\n\n'
+                      "The harbour office opens at 8 a.m.")
+    assert clean(text).text == text.strip()
+
+
+def test_position_hint_failure_is_a_near_miss():
+    text = "Website\n\n" + ARTICLE + "The office is on Quay Street."
+    res = clean(text)
+    assert res.text.startswith("Website")
+    assert any(ev.rule == "en.comment_field" for ev in res.near_misses)
+
+
+def test_rule_disabled_for_one_source_only():
+    text = ARTICLE + "Leave a Reply"
+    settings = CleanSettings(sources={"quay-news": SourceOverrides(disabled_rules=frozenset({"en.comment_call"}))})
+    assert "Leave a Reply" in clean(text, source="quay-news", settings=settings).text
+    assert "Leave a Reply" not in clean(text, source="other", settings=settings).text
+    assert "Leave a Reply" in clean(text, settings=CleanSettings(disabled_rules=frozenset({"en.comment_call"}))).text
+
+
+def test_disclaimer_raises_unedited_feed_with_evidence():
+    text = ARTICLE + "Disclaimer: This story was created from the feed and has not been edited by our team."
+    res = clean(text)
+    assert res.flags.unedited_feed
+    (ev,) = res.flags.evidence["unedited_feed"]
+    assert ev.rule == "en.unedited_feed_disclaimer"
+    assert "has not been edited" in ev.text
+
+
+def test_no_rules_no_change():
+    res = pipeline(resources=build_resources([], {})).clean(Document(ARTICLE + "Leave a Reply"))
+    assert res.text.endswith("Leave a Reply")
+
+
+def test_removing_a_block_tail_keeps_the_paragraph_break():
+    text = ("The pool reopens on Monday after repairs.\nShare this:\nClick to print (Opens in new window)\n\n"
+            "Opening hours are unchanged.")
+    res = clean(text)
+    assert res.text == "The pool reopens on Monday after repairs.\n\nOpening hours are unchanged."
