@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .pipeline import Pipeline
+from .pipeline import Pipeline, Step
 from .resources import Resources
 from .settings import CleanSettings
 
@@ -19,7 +19,7 @@ def default_pipeline(settings: CleanSettings, resources: Resources) -> Pipeline:
     from .punctuation import RepairPunctuation
     from .unicode import RepairUnicode
 
-    steps = [
+    steps: list[Step] = [
         HtmlToText(),  # text/html only: paragraphs kept, widgets/scripts/comments dropped
         RepairUnicode(),  # ftfy, conservative
         RemoveBoilerplate(),  # rule packs: subscribe/follow/share/disclaimers/...

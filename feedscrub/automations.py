@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
@@ -64,7 +64,8 @@ def apply_automations(folder: Path, notify_block: str | None = None) -> list[App
         except ValidationError as exc:
             raise ConfigError(f"{path}: invalid automation: {exc}") from None
         try:
-            existing = Automation.read(name=wanted.name)
+            # prefect's sync/async dual methods confuse type checkers; called here from sync code
+            existing = cast(Automation, Automation.read(name=wanted.name))
         except (ObjectNotFound, ValueError):
             existing = None
         if existing is None:
@@ -85,4 +86,4 @@ def _block_id(slug: str) -> str:
         block = Block.load(slug)
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"notification block {slug!r} not found: {exc}") from None
-    return str(block._block_document_id)
+    return str(cast(Any, block)._block_document_id)
