@@ -1,12 +1,155 @@
-"""Step `capitals` (stub: passes text through; to be implemented)."""
+"""Step ``capitals``: lower a capitalised function word stranded mid-sentence.
+
+Translation tools and careless paste leave ``in The beginning``, ``at The end``, ``right Now``,
+``inspections In the coming weeks``, ``who He justified``. Rule ``capitals.stranded`` lowers such a
+word only when all of these hold:
+
+- it is an article, a preposition or ``Now`` (``FUNCTION_WORDS``); never ``I`` or the letter
+  ``A`` (``vitamin A deficiency``); a subject pronoun (``He``, ``We``) only right after ``who``,
+  ``that``, ``and``... (``who He justified``), since elsewhere it usually follows a lost full stop;
+- the word before it is all lowercase and on the same line, separated by spaces only (so not
+  after ``.``, ``:``, a dash, a quotation mark, a line break, or a capitalised word as in
+  ``Drop In``), and is not a determiner (``the About page``);
+- the word after it is lowercase (``The beginning``), so ``The Hague``, ``The New York Times``,
+  ``The Athletic``, ``The Guardian``, ``“The Ledger Online”``, ``The Beatles`` are names and stay;
+- it is not the start of a title-case title: ``the book In the Heart of the Sea`` (lowercase
+  function word followed by a capitalised word) stays;
+- the word before is not one that introduces a title (``called``, ``titled``, ``named``...);
+- the line is not in title case (a headline), and it is not inside quotation marks;
+- pronouns (``He``, ``His``...) stay in text that speaks of God (``God``, ``Lord``, ``Jesus``...),
+  where capitalised divine pronouns are deliberate.
+
+Offsets of every ``Edit`` index the text the step received.
+"""
 
 from __future__ import annotations
 
+import re
+
+from feedscrub.models import Edit
+
 from .pipeline import Context, StepResult
+
+__all__ = ["RepairCapitals", "repair_capitals"]
+
+# Articles, prepositions and "Now": words a translation tool capitalises by mistake. Conjunctions
+# and demonstratives (And, This, When...) are left out: mid-line they usually mean a sentence
+# lost its full stop (RSS excerpts glue headings to text), which lowering would make worse.
+FUNCTION_WORDS = frozenset(
+    str.split(
+        "The An In At On Of For To By With From Into Onto Over Under Until After Before During Since "
+        "Through About Against Between Among Without Within Towards Toward Upon Now He She They We"
+    )
+)
+PRONOUNS = frozenset(str.split("He She They We"))
+# A subject pronoun is lowered only after a word that a clause continues from: "who He justified".
+PRONOUN_AFTER = frozenset(
+    str.split("who that which whom when where while because although if as since and but or")
+)
+# "the About page", "my Waiting On list": after a determiner the capital marks a label or name.
+DETERMINERS = frozenset(str.split("the a an my your our their his her its this that these those"))
+TITLE_INTRODUCERS = frozenset(
+    str.split(
+        "called titled entitled named dubbed album film movie book novel song single show series play "
+        "poem magazine newspaper band episode documentary podcast column"
+    )
+)
+_DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
+_CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*)(?:[ \t]+(\S+))?)")
+_PREV_WORD = re.compile(r"([A-Za-z’'-]+)[ \t]+$")
+
+
+def _title_case_line(line: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w’'-]*", line)
+    if len(words) < 3:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps >= 0.6 * len(words)
+
+
+def _open_quote(text: str, pos: int, line_start: int) -> int:
+    """Offset of the quotation mark still open at ``pos`` on its line, or -1."""
+    seg = text[line_start:pos]
+    for o, c in (("“", "”"), ("«", "»")):
+        k = seg.rfind(o)
+        if k >= 0 and seg.find(c, k) < 0:
+            return line_start + k
+    if seg.count('"') % 2 == 1:
+        return line_start + seg.rfind('"')
+    return -1
+
+
+def _closing(q: str) -> str:
+    return {"“": "”", "«": "»"}.get(q, '"')
+
+
+def repair_capitals(text: str) -> tuple[str, list[Edit]]:
+    """Return the text with stranded capitals lowered, and the edits (offsets into ``text``)."""
+    edits: list[Edit] = []
+    divine: bool | None = None
+    for m in _CANDIDATE.finditer(text):
+        word, nxt, after = m.group(1), m.group(2), m.group(3)
+        if word not in FUNCTION_WORDS:
+            continue
+        if (
+            after
+            and after[0].isupper()
+            and nxt.lower() in {"the", "a", "an", "of", "and", "in", "on", "to", "for"}
+        ):
+            continue  # "the book In the Heart of the Sea": a title in title case
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        prev = _PREV_WORD.search(text, line_start, m.start())
+        if prev is None or not prev.group(1)[0].islower():
+            continue  # "Drop In lets you", "Smile With powerful": part of a capitalised name
+        prev_word = prev.group(1).lower()
+        if prev_word in TITLE_INTRODUCERS or prev_word in DETERMINERS:
+            continue
+        if word in PRONOUNS and prev_word not in PRONOUN_AFTER:
+            continue  # "their podcasts We implemented": a lost full stop, not a stray capital
+        if _title_case_line(line):
+            continue
+        q = _open_quote(text, m.start(), line_start)
+        if q >= 0 and _title_case_line(text[q + 1 : line_start + len(line)].split(_closing(text[q]))[0]):
+            continue  # inside a quoted title: “Notes From The Edge”
+        if word in PRONOUNS:
+            if divine is None:
+                divine = bool(_DIVINE.search(text))
+            if divine:
+                continue
+        low = word.lower()
+        edits.append(
+            Edit(
+                "capitals.stranded",
+                m.start(1),
+                m.end(1),
+                word,
+                low,
+                f"capitalised {low!r} mid-sentence after a lowercase word",
+            )
+        )
+    if not edits:
+        return text, []
+    out: list[str] = []
+    pos = 0
+    for e in edits:
+        out.append(text[pos : e.start])
+        out.append(e.after)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out), edits
 
 
 class RepairCapitals:
+    """``in The beginning`` → ``in the beginning``; names and titles untouched."""
+
     name = "capitals"
 
     def __call__(self, text: str, ctx: Context) -> StepResult:
-        return StepResult(text)
+        if ctx.language not in (None, "en") or not ctx.settings.rule_enabled(
+            "capitals.stranded", ctx.document.source
+        ):
+            return StepResult(text)
+        new, edits = repair_capitals(text)
+        return StepResult(new, edits=edits)

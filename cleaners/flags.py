@@ -1,10 +1,138 @@
-"""Turns what the steps found into the article's flags, language and title (stub)."""
+"""The pipeline's last word: the article's language, flags, title and fragment spans.
+
+``finish(ctx, text) -> CleanResult`` runs after every step. It does not change the body beyond
+stripping it; it turns what the steps found into:
+
+- ``language``: detected on the cleaned text (``cleaners.language``; the ``foreign`` step already
+  detected it and left it in ``ctx.language``), falling back to the feed's declared language
+  when the text is too short to tell;
+- ``language_mismatch``: the feed declares one language and the text reads as another
+  (detection probability >= 0.8), with the two in its evidence;
+- ``unedited_feed``: the boilerplate step found an "unedited feed" disclaimer (evidence named
+  ``unedited_feed``);
+- ``machine_translated`` and its score (see ``machine_translation_score``): translation leftovers
+  and the artifacts translation tools leave, per 1,000 words; the flag is the score at or above
+  ``ctx.settings.machine_translated_threshold`` in an English article (a whole article in another
+  language is not a translation leftover); evidence lists every signal;
+- ``title``: ``cleaners.titles.clean_title`` when that module is there (its edits are added);
+- ``foreign_fragments``: re-anchored from the ``foreign`` step's output to the FINAL text, through
+  the edits of the steps after it (punctuation, capitals) and the final strip;
+- ``edits``: the steps' edits, then the strip of surrounding whitespace (rule ``whitespace.strip``,
+  step ``finish``), so that replaying the body's edits step by step reproduces ``text``; then the
+  title's edits (step ``title``, offsets into the title).
+
+What this module is not for: finding anything in the text itself; steps do that.
+"""
 
 from __future__ import annotations
 
-from feedscrub.models import Flags
+import math
+import re
+from collections import Counter
 
+from feedscrub.models import Edit, Evidence, Flags, ForeignFragment
+
+from .language import detect_language
 from .pipeline import CleanResult, Context
+
+__all__ = ["finish", "machine_translation_score", "reanchor"]
+
+MISMATCH_MIN_PROB = 0.8
+
+# Weight of each signal (per occurrence) and how many occurrences count at most.
+MT_SIGNALS: dict[str, tuple[float, int]] = {
+    "foreign_fragment": (1.0, 20),
+    "bracketed_leftover": (0.5, 10),
+    "capitals.stranded": (0.6, 4),
+    "punct.stray_closer": (0.6, 4),
+    "punct.empty_brackets": (0.6, 4),
+    "punct.unclosed_open": (0.4, 2),
+    "punct.space_before": (0.3, 3),
+    "punct.glued_words": (0.3, 3),
+}
+MT_MIN_POINTS = 2.0  # below this many points the score is scaled down (one stray fragment)
+# Without a foreign fragment, the score is scaled by the share of this many strong artifacts.
+MT_STRONG = ("bracketed_leftover", "capitals.stranded", "punct.stray_closer")
+MT_MIN_STRONG_WITHOUT_FRAGMENTS = 3
+MT_SCALE = 2.5  # points per 1,000 words at which the score reaches 1 - 1/e
+MT_MIN_WORDS = 300  # shorter texts are scored as if this long (a short text is no denser)
+
+_WORDS = re.compile(r"\w+")
+
+
+def _lang_code(lang: str | None) -> str | None:
+    if not lang:
+        return None
+    return lang.replace("_", "-").split("-")[0].lower() or None
+
+
+def machine_translation_score(signals: Counter[str], words: int) -> tuple[float, float]:
+    """``(score, points)``: 0..1 from the weighted density of translation signals.
+
+    ``points`` weighs each signal (``MT_SIGNALS``); the score is ``1 - exp(-density / MT_SCALE)``
+    with ``density`` the points per 1,000 words (texts shorter than ``MT_MIN_WORDS`` count as that
+    long), scaled down when the evidence is thin: by ``points / MT_MIN_POINTS`` below that many
+    points (one stray fragment is no translation), and, when no foreign fragment was found, by the
+    share of ``MT_MIN_STRONG_WITHOUT_FRAGMENTS`` strong artifacts present (spacing, empty brackets
+    and glued words alone are sloppy copy, not translation).
+    """
+    points = sum(w * min(signals.get(name, 0), cap) for name, (w, cap) in MT_SIGNALS.items())
+    density = points * 1000 / max(words, MT_MIN_WORDS)
+    score = 1 - math.exp(-density / MT_SCALE)
+    score *= min(1.0, points / MT_MIN_POINTS)
+    if not signals.get("foreign_fragment"):
+        strong = sum(signals.get(k, 0) for k in MT_STRONG)
+        score *= min(1.0, strong / MT_MIN_STRONG_WITHOUT_FRAGMENTS)
+    return score, points
+
+
+def _map_pos(p: int, edits: list[Edit], side: str) -> int:
+    """Where offset ``p`` of a step's input lands in its output (``side``: start or end of a span)."""
+    delta = 0
+    for e in edits:
+        grows = len(e.after) - (e.end - e.start)
+        if e.end < p or (e.end == p and (side == "start" or e.start < e.end)):
+            delta += grows
+        elif e.start < p < e.end:
+            return e.start + delta + (len(e.after) if side == "end" else 0)
+        elif e.start >= p:
+            break
+    return p + delta
+
+
+def reanchor(
+    fragments: list[ForeignFragment], later_edits: list[Edit], lstrip: int, final_len: int
+) -> list[ForeignFragment]:
+    """Move fragment spans through ``later_edits`` (in step order) and the final strip."""
+    groups: list[list[Edit]] = []
+    for e in later_edits:
+        if groups and groups[-1][0].step == e.step:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    out = []
+    for f in fragments:
+        s, e = f.start, f.end
+        for g in groups:
+            g_sorted = sorted(g, key=lambda x: (x.start, x.end))
+            s, e = _map_pos(s, g_sorted, "start"), _map_pos(e, g_sorted, "end")
+        s = min(max(s - lstrip, 0), final_len)
+        e = min(max(e - lstrip, s), final_len)
+        if e > s:
+            out.append(ForeignFragment(f.text, s, e, f.lang, f.score, f.repaired))
+    return out
+
+
+def _title(ctx: Context) -> tuple[str | None, list[Edit]]:
+    title = ctx.document.title
+    try:
+        from .titles import clean_title
+    except ImportError:  # titles.py not written yet: keep the feed's title, trimmed
+        return (title.strip() if isinstance(title, str) else title), []
+    new, edits = clean_title(title, ctx)
+    return new, [
+        e if e.step else Edit(e.rule, e.start, e.end, e.before, e.after, e.reason, "title") for e in edits
+    ]
 
 
 def finish(ctx: Context, text: str) -> CleanResult:
@@ -12,5 +140,79 @@ def finish(ctx: Context, text: str) -> CleanResult:
     for name, ev in ctx.evidence:
         flags.evidence.setdefault(name, []).append(ev)
     flags.unedited_feed = bool(flags.evidence.get("unedited_feed"))
-    return CleanResult(text=text.strip(), title=ctx.document.title, language=ctx.document.feed_language,
-                       flags=flags, edits=list(ctx.edits), foreign_fragments=list(ctx.fragments))
+
+    final = text.strip()
+    lstrip = len(text) - len(text.lstrip())
+
+    # language: the foreign step detected it on the cleaned body; detect here if it did not run
+    if "language_prob" in ctx.scratch:
+        lang, prob = ctx.language, float(ctx.scratch["language_prob"])
+    else:
+        lang, prob = detect_language(
+            final, seed=ctx.settings.language_seed, max_chars=ctx.settings.language_max_chars
+        )
+    feed_lang = _lang_code(ctx.document.feed_language)
+    if lang is None:
+        lang, prob = feed_lang, 0.0
+    if feed_lang and lang and lang != feed_lang and prob >= MISMATCH_MIN_PROB:
+        flags.language_mismatch = True
+        flags.evidence.setdefault("language_mismatch", []).append(
+            Evidence(
+                "language.detected", f"feed declares {feed_lang!r}, text reads as {lang!r}", round(prob, 3)
+            )
+        )
+
+    # foreign fragments, in the final text's coordinates
+    mark = int(ctx.scratch.get("foreign_edit_mark", len(ctx.edits)))
+    fragments = reanchor(list(ctx.fragments), ctx.edits[mark:], lstrip, len(final))
+
+    # machine translation: leftovers and translation-tool artifacts per 1,000 words
+    signals: Counter[str] = Counter()
+    signals["foreign_fragment"] = len(fragments)
+    evidence: list[Evidence] = [Evidence(f"foreign.{f.lang}", f.text, f.score) for f in fragments]
+    for e in ctx.edits:
+        if e.rule in ("foreign.glossary", "foreign.bracket_marker"):
+            signals["bracketed_leftover"] += 1
+            evidence.append(Evidence(e.rule, e.before))
+        elif e.rule in MT_SIGNALS:
+            signals[e.rule] += 1
+            evidence.append(Evidence(e.rule, e.before.strip() or e.reason))
+    words = len(_WORDS.findall(final))
+    score, points = machine_translation_score(signals, words)
+    flags.machine_translated_score = score
+    if lang == "en" and score >= ctx.settings.machine_translated_threshold:
+        flags.machine_translated = True
+        summary = ", ".join(f"{k}={v}" for k, v in sorted(signals.items()) if v)
+        flags.evidence["machine_translated"] = [
+            Evidence("mt.score", f"{summary}; {words} words; {points:.1f} points", round(score, 4)),
+            *evidence,
+        ]
+
+    # the strip is an edit too, so that replaying the edits reproduces the text
+    strip_edits = []
+    if lstrip:
+        strip_edits.append(
+            Edit("whitespace.strip", 0, lstrip, text[:lstrip], "", "leading whitespace", "finish")
+        )
+    rstrip = len(text) - len(text.rstrip())
+    if rstrip and final:
+        strip_edits.append(
+            Edit(
+                "whitespace.strip",
+                len(text) - rstrip,
+                len(text),
+                text[len(text) - rstrip :],
+                "",
+                "trailing whitespace",
+                "finish",
+            )
+        )
+    title, title_edits = _title(ctx)
+    return CleanResult(
+        text=final,
+        title=title,
+        language=lang,
+        flags=flags,
+        edits=list(ctx.edits) + strip_edits + title_edits,
+        foreign_fragments=fragments,
+    )

@@ -1,12 +1,772 @@
-"""Step `foreign` (stub: passes text through; to be implemented)."""
+"""Step ``foreign``: find stray fragments of another language in an English article.
+
+The product's typical victim is an English article machine-translated from Spanish (or Portuguese,
+French, Italian, German) that still carries untranslated leftovers: ``[el país]``, ``o en``,
+``y la``, ``del``, ``según``, ``la comunidad``. Whole-paragraph language detection misses these
+two-word fragments, so this step scores *words*: for each word ``w`` and each candidate language
+``L`` (``CANDIDATE_LANGS``), ``r_L(w) = log10(freq_L(w) / freq_en(w))`` from wordfreq's offline
+lists. A fragment is a run of adjacent words (no punctuation between) leaning to the same ``L``:
+
+- two or more words, each with ``r_L >= 1`` (ten times likelier in ``L`` than in English) or a
+  frequent function word of ``L`` (``freq_L >= 1e-3`` and ``r_L >= 0.5``: ``do``, ``no`` in
+  Portuguese), at least one of them such a function word (or a connector, below), and a summed
+  score (each ``r`` capped at 4) ``>= ctx.settings.foreign_min_score * 7`` (3.5 by default);
+- a single word from ``SINGLE_LEFTOVERS`` (function words English prose never uses in lowercase:
+  ``del``, ``según``, ``que``, ``segundo``, ``selon``, ``della``, ``und``), frequent in ``L``
+  (``freq_L >= 1e-4``), nearly absent from English (``freq_en <= 3e-5``, ``r_L >= 2.5``) and
+  leading straight into the next word (``según the``, not ``según.`` or ``para 4``);
+- a sentence connector from ``SINGLE_CONNECTORS`` (``además``, ``inoltre``, ``außerdem``),
+  commas or not; an elided article and noun (``l'entreprise``, ``dell'anno``);
+- anything filling a pair of square brackets that reads as ``L`` (see ``_bracketed``):
+  ``[la capital]``, ``[a comunidade]``, ``[die Regierung]``, ``[ayuntamiento]``.
+
+What is *not* a leftover, and never reported:
+
+- names: capitalised words never start a fragment (except a sentence-initial function word such
+  as ``Según`` followed by lowercase English); lowercase words between capitalised ones belong to
+  the name (``Río de la Plata``, ``Cerro del Fortín``, ``Der Weg einer Freiheit``), and so do
+  ``de``/``del``/``da``/``von``... before a capitalised word (``the de Blasio era``); a title in
+  sentence case continues its capitalised first word (``Cien años de soledad``); a capitalised
+  fragment alone on its line is a title in a list; runs of four or more ALL-CAPS words are names
+  or headings, and a lone all-caps word is an acronym;
+- things named in the other language: ``tacos de canasta``, ``samba de roda``, ``casa de fados``
+  (see ``_is_compound_name``), and English loan phrases (``de facto``, ``à la carte``,
+  ``en route``, ``per se``: ``ENGLISH_LOANS``);
+- quoted or parenthesised text, and whole sentences, that are mostly in the other language (a
+  slogan, a song title, a gloss such as ``(la migra)``): quoted on purpose;
+- words glued to other characters (``e-mail``, ``Amazon.com``, ``x=[]``);
+- anything in an article whose own language is not English: the article's language is not
+  foreign. The step decides that with ``cleaners.language.detect_language`` (the detected
+  language wins over the feed's declared one, which is often wrong; a text too short to tell
+  follows the feed, and English without one) and stores it in ``ctx.language`` for
+  ``flags.finish``.
+
+Repairs, only where certain. A fragment that fills a pair of square brackets on its own
+(``[el país]``) is a translation tool's "untranslated segment" marker, not an editorial bracket:
+
+- if ``ctx.resources.glossary[L]`` has the fragment (``{"el país": "the country"}``), the whole
+  bracketed leftover is replaced by the English, brackets dropped: ``[el país]`` → ``the country``
+  (rule ``foreign.glossary``; capitalised at a sentence start);
+- otherwise only the marker brackets go: ``[o governo]`` → ``o governo``, still reported (rule
+  ``foreign.bracket_marker``).
+
+Every other fragment stays in the text and is reported. Editorial brackets (``[…]``, ``[sic]``,
+``[the minister]``, ``[inaudible]``) are English or punctuation and never touched.
+
+Fragments are reported as ``ForeignFragment(text, start, end, lang, score, repaired)``: ``text``
+is the leftover as found (``"el país"``, even once repaired); ``score`` is the run score / 7,
+capped at 1; ``start``/``end`` index this step's *output* text, and ``flags.finish`` re-anchors
+them through the later steps' edits so that the article's ``foreign_fragments`` index the FINAL
+cleaned text (for a repaired fragment, the span of its English repair). The step records
+``ctx.scratch["foreign_edit_mark"]`` for that.
+
+What this module does not do: detect leftovers in articles written in a language other than
+English, or in languages other than ``CANDIDATE_LANGS``; translate anything not in the glossary.
+"""
 
 from __future__ import annotations
 
+import bisect
+import math
+import re
+import threading
+from dataclasses import dataclass
+
+from feedscrub.models import Edit, Evidence, ForeignFragment
+
+from .language import detect_language
 from .pipeline import Context, StepResult
+
+__all__ = ["CANDIDATE_LANGS", "FindForeignFragments", "english_frequency", "find_fragments"]
+
+CANDIDATE_LANGS = ("es", "pt", "fr", "it", "de")
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_EPS = 1e-8
+RUN_WORD_MIN_RATIO = 1.0  # a word joins a run when 10x likelier in L than in English ...
+FUNCTION_MIN_FREQ = 1e-3  # ... or when this frequent in L (a function word: do, no) ...
+FUNCTION_MIN_RATIO = 0.5  # ... and at least 3x likelier in L; a run needs one such word
+# a common English word (mayor, plaza, piano) leans only when clearly likelier in L
+COMMON_ENGLISH_FREQ = 1e-5
+COMMON_ENGLISH_MIN_RATIO = 1.5
+SINGLE_MIN_FREQ = 1e-4
+SINGLE_MAX_EN_FREQ = 3e-5
+SINGLE_MIN_RATIO = 2.5
+MAX_CAPS_RUN = 3  # a longer run of ALL-CAPS words is a name or a heading, not a leftover
+BRACKET_MIN_SCORE = 2.0
+STRONG_RATIO = 2.0  # a connector run of words each 100x likelier in L needs no function word
+RATIO_CAP = 4.0  # one rare word must not make a fragment on its own
+
+# Real English words (or English-text abbreviations, Unix commands: du) that are also frequent
+# function words elsewhere: never a fragment on their own.
+ENGLISH_HOMOGRAPHS = _wordset(
+    "du con pour sans lo den mal ja je tu ne ce ou es se su si ci di il os mas um mit aus dem ser nos "
+    "pas par sur al le les des au et die bin hat son sale dove come burro pan pie red ha ho ma mi "
+    "me te ti va vi via ad per pro re"
+)
+
+# The only words reported on their own: frequent function words (prepositions, conjunctions,
+# contracted articles) of each language that English prose never uses in lowercase; their English
+# frequency comes from names (Guillermo del Toro, von der Leyen). A curated list, because English
+# has low-frequency homographs for many others (todo, tout, temps, outros, pendant, sans, con).
+SINGLE_LEFTOVERS = _wordset(
+    "del que las los por para una unos unas más pero según desde hasta hacia sobre entre durante "
+    "mediante tras aunque sino cuando donde muy también segundo não uma mais são pelo pela pelos "
+    "pelas após também através até ao aos às numa une dans avec aux chez leur leurs très depuis "
+    "lors puis selon della delle dello degli dei nel nella nelle negli alla alle dalla sulla sul "
+    "secondo anche presso tramite perché però und der das nicht eine einer eines auf für laut "
+    "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch"
+)  # not: dos (dos and don'ts), sus, dal (lentils), sous (sous chef), verso, dem
+
+# Sentence adverbs and connectors ("moreover", "however", "instead"): never English, and as
+# leftovers they often stand between commas, so these need not lead into the next word.
+SINGLE_CONNECTORS = _wordset(
+    "además asimismo entonces incluso todavía além contudo todavia entretanto porém ainda portanto "
+    "cependant toutefois néanmoins pourtant d'ailleurs désormais d'après inoltre invece tuttavia "
+    "comunque pertanto dunque quindi infatti ormai außerdem allerdings jedoch trotzdem dennoch "
+    "deshalb daher zudem ebenfalls"
+)
+
+# English loan phrases from other languages: established English, not leftovers.
+ENGLISH_LOANS = frozenset(
+    p.strip()
+    for p in """
+    de facto|de jure|de rigueur|de trop|de luxe|de novo|de minimis|à la carte|a la carte|à la mode|
+    a la mode|à la|en route|en masse|en bloc|en passant|en suite|en plein air|per se|faux pas|
+    du jour|déjà vu|fait accompli|par excellence|tour de force|joie de vivre|pièce de résistance|
+    raison d'être|je ne sais quoi|c'est la vie|nom de guerre|nom de plume|hors d'oeuvre|
+    hors d'œuvre|crème de la crème|mise en scène|mise en place|cri de coeur|laissez faire|
+    savoir faire|bon appétit|bon vivant|femme fatale|avant garde|et al|et cetera|ad hoc|
+    status quo|vice versa|in situ|bona fide|pro bono|quid pro quo|per capita|per annum|mea culpa|
+    alma mater|persona non grata|sine qua non|modus operandi|magnum opus|prima facie|ad infinitum|
+    habeas corpus|hasta la vista|mano a mano|por favor|que sera sera|la dolce vita|dolce vita|
+    a cappella|al dente|al fresco|sotto voce|con carne|chili con carne|arroz con pollo|al pastor|
+    dulce de leche|pan dulce|carne asada|café con leche|arroz con leche|chile relleno|
+    huevos rancheros|sopa de lima|pollo asado|maître d'hôtel|maître d'|table d'hôte|
+    crème fraîche|femme de chambre|objet d'art|objets d'art|pico de gallo|son et lumière|coup d'état|coup de grâce|
+    au pair|au revoir|au naturel|au gratin|bon voyage|par avion|tête à tête|cause célèbre|
+    belle époque|film noir|art deco|art nouveau|nouveau riche|noblesse oblige|esprit de corps|
+    pas de deux|idée fixe|enfant terrible|ménage à trois|que será será|vaya con dios|
+    cinco de mayo|día de los muertos|dia de los muertos|feliz navidad|la la|ooh la la|tra la la|
+    à propos|a propos|entre nous|mi amigo|mi casa|su casa|muchas gracias|hasta luego|hasta mañana|
+    buenos días|buenas noches|dolce far niente|la vie en rose|ça va|tout de suite|
+        """.replace("\n", "").split("|")
+    if p.strip()
+)
+_LOAN_MAX_WORDS = max(len(p.split()) for p in ENGLISH_LOANS)
+
+# Lowercase words that join capitalised words into one name (``Río de la Plata``).
+NAME_CONNECTORS = frozenset(
+    str.split(
+        "de del della delle dello dei degli di da do dos das du des la las le les los el y e i von "
+        "van der den zu"
+    )
+)
+_NAME_LINKS_BEFORE_CAPITAL = frozenset(str.split("de del della di da do dos das du des von van der zu"))
+
+_ELISION = re.compile(r"(?:l|d|qu|j|n|s|c|m|t|dell|dall|nell|sull|all|un)['’](\w+)$")
+_CHUNK = re.compile(r"[^\s<>]+")  # "<" and ">" split HTML remnants from words
+_LEAD = "([{“\"'‘«¿¡"
+_TRAIL = ")]}”\"'’».,;:!?…"
+_CORE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_SENTENCE_END = re.compile(r"(?:[.!?:;…]['\"”’)\]]*|\n)\s*['\"“‘«(\[¿¡]*$")
+_SENTENCE = re.compile(r"(?:[^.!?\n<>]|\n(?![ \t]*\n))+")  # a single newline may be a soft wrap
+_QUOTED = re.compile(r"“[^”\n]{1,300}”|«[^»\n]{1,300}»|\"[^\"\n]{1,300}\"|\([^()\n]{1,120}\)")
+
+
+LEXICON_MIN_FREQ = 1e-6
+ENGLISH_MIN_FREQ = 1e-7
+
+
+def _bucket_dict(buckets: list[list[str]], min_freq: float, also: set[str] | None = None) -> dict[str, float]:
+    """wordfreq's frequency buckets (bucket i holds words at 10**(-i/100)) as a dict."""
+    out: dict[str, float] = {}
+    last = int(-100 * math.log10(min_freq))
+    for i, bucket in enumerate(buckets):
+        f = 10 ** (-i / 100)
+        if i <= last:
+            out.update(dict.fromkeys(bucket, f))
+        elif also:
+            out.update((w, f) for w in bucket if w in also)
+        else:
+            break
+    return out
+
+
+def english_frequency(word: str) -> float:
+    """A word's frequency in English (wordfreq), 0.0 when rarer than 1e-7 or unknown."""
+    return _Lexicon.get().en_freq(word)
+
+
+class _Lexicon:
+    """wordfreq's frequency lists for English and the candidate languages, loaded once."""
+
+    _lock = threading.Lock()
+    _instance: _Lexicon | None = None
+
+    def __init__(self) -> None:
+        # Only what the rules read: words of the candidate languages at >= 1e-6 (rarer ones never
+        # lean), and English at >= 1e-7 plus every word kept for another language. About a sixth
+        # of wordfreq's lists, read without wordfreq's own (unbounded) dictionary cache.
+        from wordfreq import get_frequency_list
+
+        self.other = {
+            lang: _bucket_dict(get_frequency_list(lang), LEXICON_MIN_FREQ) for lang in CANDIDATE_LANGS
+        }
+        keep = set().union(*self.other.values())
+        self.en = _bucket_dict(get_frequency_list("en"), ENGLISH_MIN_FREQ, keep)
+        self._cache: dict[str, dict[str, tuple[float, float]]] = {}
+
+    @classmethod
+    def get(cls) -> _Lexicon:
+        if cls._instance is None:
+            with cls._lock:
+                if cls._instance is None:
+                    cls._instance = cls()
+        return cls._instance
+
+    def leanings(self, word: str) -> dict[str, tuple[float, float]]:
+        """``{lang: (ratio, freq)}`` for each language the word leans to (see the constants)."""
+        got = self._cache.get(word)
+        if got is not None:
+            return got
+        raw, word = word, word.casefold().replace("’", "'")  # wordfreq's keys: außerdem -> ausserdem
+        fen = self.en.get(word, 0.0)
+        key = word
+        m = _ELISION.match(word)
+        if m and fen == 0.0:
+            key = m.group(1)  # d'après, l'état, dell'anno: judge the word after the elision
+        out: dict[str, tuple[float, float]] = {}
+        for lang, freqs in self.other.items():
+            f = freqs.get(key, 0.0)
+            if f < 1e-6:
+                continue
+            r = math.log10((f + _EPS) / (fen + _EPS))
+            content = r >= RUN_WORD_MIN_RATIO and (fen < COMMON_ENGLISH_FREQ or r >= COMMON_ENGLISH_MIN_RATIO)
+            if content or (r >= FUNCTION_MIN_RATIO and f >= FUNCTION_MIN_FREQ):
+                out[lang] = (min(r, RATIO_CAP), f)
+        if len(self._cache) < 200_000:
+            self._cache[raw] = out
+        return out
+
+    def ratio(self, word: str, lang: str) -> tuple[float, float]:
+        """``(log10 ratio to English, capped; frequency in lang)`` for any word."""
+        word = word.casefold()
+        f = self.other[lang].get(word, 0.0)
+        r = math.log10((f + _EPS) / (self.en.get(word, 0.0) + _EPS))
+        return min(r, RATIO_CAP), f
+
+    def en_freq(self, word: str) -> float:
+        return self.en.get(word.casefold(), 0.0)
+
+
+@dataclass(slots=True)
+class _Word:
+    start: int
+    end: int
+    text: str
+    low: str
+    cap: bool  # first letter uppercase, rest not all caps
+    upper: bool  # ALL CAPS, two letters or more
+    glued_after: str  # trailing punctuation stripped from the chunk
+    masked: bool = False
+
+
+@dataclass(slots=True)
+class Found:
+    """A detected fragment, in the coordinates of the text the step received."""
+
+    start: int
+    end: int
+    text: str
+    lang: str
+    score: float
+    bracket_start: int = -1  # set when the fragment fills a [ ... ] pair on its own
+    bracket_end: int = -1
+    langs: tuple[str, ...] = ()  # every language the words share (del resto: es, it)
+
+
+def _words(text: str) -> list[_Word]:
+    out: list[_Word] = []
+    append = out.append
+    for m in _CHUNK.finditer(text):
+        chunk = m.group()
+        stripped = chunk.lstrip(_LEAD)
+        core = stripped.rstrip(_TRAIL)
+        start = m.end() - len(stripped)
+        if core.isalpha():
+            low = core.lower()
+            first = core[0]
+        elif ("'" in core or "’" in core) and _CORE.fullmatch(core):
+            low = core.lower().replace("’", "'")
+            m_el = _ELISION.match(low)  # l’État: capitalised after the elision
+            first = core[len(core) - len(m_el.group(1))] if m_el else core[0]
+        else:
+            # glued to digits, hyphens, dots (e-mail, Amazon.com): a separator for runs
+            append(_Word(start, start + len(core), core, "", False, False, "#", True))
+            continue
+        upper = len(core) > 1 and core.isupper()
+        cap = (core[0].isupper() or first.isupper()) and not upper
+        append(_Word(start, start + len(core), core, low, cap, upper, stripped[len(core) :]))
+    return out
+
+
+_FAST_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+FAST_MIN_RATIO = 1.75  # no fragment without one word this much likelier in L (3.5 over two, capped at 4)
+
+
+def _may_hold_fragments(text: str, lex: _Lexicon) -> bool:
+    """A cheap first look: does any word lean hard enough to be part of a fragment?
+
+    A capitalised word counts only if it could open one (a function word at a sentence start,
+    ``Según``); names such as ``Duque`` cannot.
+    """
+    for w in set(_FAST_WORD.findall(text)):
+        low = w.lower()
+        lean = lex.leanings(low)
+        if not lean or max(r for r, _ in lean.values()) < FAST_MIN_RATIO:
+            continue
+        if w[0].islower() or w.isupper() or low in SINGLE_LEFTOVERS or low in SINGLE_CONNECTORS:
+            return True
+        if max(f for _, f in lean.values()) >= FUNCTION_MIN_FREQ:
+            return True
+    return False
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    return (start <= 4 and not text[:start].strip(_LEAD + " \t\n")) or bool(
+        _SENTENCE_END.search(text, max(0, start - 40), start)
+    )
+
+
+def _mask_deliberate(text: str, words: list[_Word], lex: _Lexicon) -> None:
+    """Mask stretches that are mostly another language: quoted on purpose, not left over.
+
+    A quotation or parenthesis (a slogan, a song title, a gloss such as ``(la migra)``) whose
+    lowercase words mostly lean to another language, and any sentence of five or more lowercase
+    words that does (a foreign title or a quoted sentence without quotation marks).
+    """
+    # prefix sums over the lowercase words (capitalised words never start a fragment anyway):
+    # how many there are, and how many lean to another language
+    n_low = [0]
+    n_lean = [0]
+    for w in words:
+        low = bool(w.low) and not (w.cap or w.upper)
+        n_low.append(n_low[-1] + low)
+        n_lean.append(n_lean[-1] + (low and bool(lex.leanings(w.low))))
+    if n_lean[-1] == 0:
+        return
+    starts = [w.start for w in words]
+    spans = list(_QUOTED.finditer(text)) if any(c in text for c in '“«"(') else []
+    spans += [m for m in _SENTENCE.finditer(text) if len(m.group()) > 20]
+    for m in spans:
+        i = bisect.bisect_left(starts, m.start())
+        j = bisect.bisect_left(starts, m.end())
+        inner, leaning = n_low[j] - n_low[i], n_lean[j] - n_lean[i]
+        if not leaning:
+            continue
+        quoted = m.re is _QUOTED
+        if (quoted and leaning >= 0.5 * inner) or (not quoted and inner >= 5 and leaning >= 0.6 * inner):
+            for w in words[i:j]:
+                w.masked = True
+
+
+def _is_loan(words: list[_Word], i: int, j: int) -> bool:
+    """Whether words[i:j] lies within an English loan phrase (looking a little around it)."""
+    lo, hi = max(0, i - _LOAN_MAX_WORDS + 1), min(len(words), j + _LOAN_MAX_WORDS - 1)
+    for a in range(lo, i + 1):
+        for b in range(j, hi + 1):
+            if b - a > _LOAN_MAX_WORDS:
+                break
+            phrase = " ".join(w.low for w in words[a:b])
+            if phrase in ENGLISH_LOANS:
+                return True
+    return False
+
+
+def _candidate(w: _Word, lex: _Lexicon) -> dict[str, tuple[float, float]]:
+    if w.masked or not w.low:
+        return {}
+    return lex.leanings(w.low)
+
+
+def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None = None) -> list[Found]:
+    """Detect foreign fragments in English ``text``; ``min_score`` scales the run threshold.
+
+    Runs of two or more words that lean to one language but score below the threshold, or that
+    a name/loan/title rule let pass, are appended to ``near`` when given (``--explain``).
+    """
+    lex = _Lexicon.get()
+    if not _may_hold_fragments(text, lex):
+        return []
+    words = _words(text)
+    if not words:
+        return []
+    _mask_deliberate(text, words, lex)
+    run_threshold = 7.0 * min_score
+    found: list[Found] = _bracketed(text, words, lex)
+    taken = [(f.start, f.end) for f in found]
+    n = len(words)
+    i = 0
+    while i < n:
+        w = words[i]
+        lean = _candidate(w, lex)
+        if not lean or (
+            w.cap
+            and not (
+                _next_lowercase(words, i)
+                and _sentence_start(text, w.start)
+                and (w.low in SINGLE_LEFTOVERS or max(f for _, f in lean.values()) >= FUNCTION_MIN_FREQ)
+            )
+        ):
+            i += 1
+            continue
+        if w.upper:
+            k = i + 1
+            while k < n and words[k].upper and not words[k - 1].glued_after:
+                k += 1
+            if k - i == 1 or k - i > MAX_CAPS_RUN:
+                i = k  # an acronym (MIT, DEL) or a name or heading in capitals (BOM DIA BOA TARDE)
+                continue
+        # grow a run of words leaning to a common language, stopping at punctuation
+        langs = set(lean)
+        j = i + 1
+        while j < n and not words[j - 1].glued_after.strip("'’\"”»") and langs:
+            nxt = words[j]
+            nl = _candidate(nxt, lex)
+            if not nl:
+                break
+            if nxt.cap and not ("de" in langs and "de" in nl and nl["de"][0] >= 2.0):
+                break
+            if nxt.upper != w.upper:
+                break
+            common = langs & set(nl)
+            if not common:
+                break
+            langs = common
+            j += 1
+        run = words[i:j]
+        lang, score = _best(run, langs, lex)
+        if (
+            lang
+            and _accept(run, lang, score, lex, run_threshold, words, j - 1)
+            and not _is_name_part(words, i, j)
+            and not _is_loan(words, i, j)
+            and not _is_compound_name(text, words, i, j, lang, lex)
+        ):
+            if not any(a < run[-1].end and run[0].start < b for a, b in taken) and not _whole_line_title(
+                text, run
+            ):
+                found.append(_make(text, run, lang, score, langs))
+            i = j
+        elif j - i > 1:
+            if near is not None and lang and score >= 0.6 * run_threshold:
+                near.append(_make(text, run, lang, score, langs))
+            i += 1  # a shorter run starting later may still qualify
+        else:
+            i = j
+    found.sort(key=lambda f: f.start)
+    # an ambiguous fragment (del resto: es or it) takes the language of the article's others
+    counts: dict[str, int] = {}
+    for f in found:
+        counts[f.lang] = counts.get(f.lang, 0) + (len(f.langs) <= 1)
+    if counts:
+        main = max(counts, key=lambda k: counts[k])
+        for f in found:
+            if main in f.langs and counts[main] > 0:
+                f.lang = main
+    return found
+
+
+_BRACKETED = re.compile(r"\[([^\[\]\n]{1,60})\]")
+
+
+def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
+    """``[la capital]``: a translation tool's marker around an untranslated phrase.
+
+    One word must be plainly foreign (``[ayuntamiento]``: 300 times likelier in ``L``, unknown
+    to English). Otherwise the brackets are evidence enough for a weaker phrase: two to four words, the first a
+    frequent function word of ``L`` at least as likely in ``L`` as in English (``la``, ``a``,
+    ``il``, ``die``), every word known in ``L``, and a summed score of at least 2
+    (``[la capital]``, ``[a comunidade]``). Editorial brackets (``[the minister]``, ``[sic]``,
+    ``[…]``) fail these tests.
+    """
+    if "[" not in text:
+        return []
+    out: list[Found] = []
+    starts = [w.start for w in words]
+    for m in _BRACKETED.finditer(text):
+        inner = words[bisect.bisect_left(starts, m.start(1)) : bisect.bisect_left(starts, m.end(1))]
+        if (
+            len(inner) == 1
+            and inner[0].low
+            and not inner[0].masked
+            and not (inner[0].cap or inner[0].upper)
+            and inner[0].start == m.start(1)
+            and inner[0].end == m.end(1)
+        ):
+            # "[ayuntamiento]": one plainly foreign word (not [sic], [inaudible], [laughs])
+            lean = lex.leanings(inner[0].low)
+            best = max(lean, key=lambda k: lean[k][0], default=None)
+            if best and lean[best][0] >= 2.5 and lean[best][1] >= 1e-5 and lex.en_freq(inner[0].low) < 1e-7:
+                out.append(Found(m.start(1), m.end(1), m.group(1), best, 3.5, m.start(), m.end()))
+            continue
+        if not 2 <= len(inner) <= 4 or any(not w.low or w.masked for w in inner):
+            continue
+        if inner[0].start != m.start(1) or inner[-1].end != m.end(1):
+            continue
+        names = any(w.cap or w.upper for w in inner[1:])  # "[La Nación]": a name, unless German
+        for lang in CANDIDATE_LANGS:
+            if names and lang != "de":
+                continue
+            r0, f0 = lex.ratio(inner[0].low, lang)
+            if f0 < FUNCTION_MIN_FREQ or r0 < 0:
+                continue
+            rest = [lex.ratio(w.low, lang) for w in inner[1:]]
+            if any(f < 1e-6 for _, f in rest):
+                continue
+            score = r0 + sum(r for r, _ in rest)
+            if score >= BRACKET_MIN_SCORE:
+                out.append(Found(m.start(1), m.end(1), m.group(1), lang, max(score, 3.5), m.start(), m.end()))
+                break
+    return out
+
+
+_COMPOUNDING = _wordset("de del al a con en di da do dos das au aux à alla la")
+
+
+def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
+    """A thing named in the other language: a dish, a genre, a title.
+
+    - ``tacos de canasta``, ``chiles en nogada``: the run opens with a compounding preposition,
+      ends with a content word of ``L``, and the word before is a word of ``L`` that English
+      shares (``tacos``, ``pan``); a leftover sits after plain English (``among del resto``);
+    - ``samba de roda``, ``casa de fados``: the run opens with such a shared content word;
+    - ``Cien años de soledad``, ``Pobre de mí``: the run continues a capitalised word of ``L``
+      (a title in sentence case) and holds a content word of ``L`` or ends the clause; ``La Paz
+      y la neighboring`` is not one (function words only, and English goes on).
+    """
+    run = words[i:j]
+    prev = words[i - 1] if i > 0 and not words[i - 1].glued_after else None
+    if (
+        len(run) >= 2
+        and run[1].low in _COMPOUNDING
+        and not run[0].cap
+        and lex.ratio(run[0].low, lang)[1] < FUNCTION_MIN_FREQ
+        and lex.en_freq(run[0].low) >= 1e-6
+    ):
+        return True
+    if prev is None or not prev.low:
+        return False
+    if prev.cap and lang in lex.leanings(prev.low) and not _sentence_start(text, prev.start):
+        content = any(lex.ratio(w.low, lang)[1] < FUNCTION_MIN_FREQ for w in run)
+        ends_clause = bool(run[-1].glued_after) or j >= len(words)
+        if content or ends_clause:
+            return True
+    if j - i < 2 or run[0].low not in _COMPOUNDING or prev.cap or prev.upper:
+        return False
+    if lex.ratio(run[-1].low, lang)[1] >= FUNCTION_MIN_FREQ:
+        return False
+    r, f = lex.ratio(prev.low, lang)
+    return f >= 3e-6 and r >= -0.3
+
+
+def _whole_line_title(text: str, run: list[_Word]) -> bool:
+    """A capitalised run that is a whole line on its own: a title in a list (``Le tueur``)."""
+    if not run[0].cap:
+        return False
+    line_start = text.rfind("\n", 0, run[0].start) + 1
+    line_end = text.find("\n", run[-1].end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    return line.strip(" \t" + _LEAD + _TRAIL) == text[run[0].start : run[-1].end]
+
+
+def _next_lowercase(words: list[_Word], i: int) -> bool:
+    return (
+        i + 1 < len(words)
+        and bool(words[i + 1].low)
+        and words[i + 1].text[0].islower()
+        and not words[i].glued_after
+    )
+
+
+def _best(run: list[_Word], langs: set[str], lex: _Lexicon) -> tuple[str | None, float]:
+    best, best_score = None, 0.0
+    for lang in sorted(langs):
+        s = sum(lex.leanings(w.low)[lang][0] for w in run)
+        if s > best_score:
+            best, best_score = lang, s
+    return best, best_score
+
+
+def _accept(
+    run: list[_Word], lang: str, score: float, lex: _Lexicon, threshold: float, words: list[_Word], k: int
+) -> bool:
+    """Whether ``run`` (ending at ``words[k]``) is a fragment."""
+    if len(run) >= 2:
+        if run[0].upper and len(run) > MAX_CAPS_RUN:
+            return False
+        has_function = any(
+            lex.leanings(w.low)[lang][1] >= FUNCTION_MIN_FREQ
+            and lex.leanings(w.low)[lang][0] >= FUNCTION_MIN_RATIO
+            for w in run
+        )
+        # or every word plainly not English and one a connector (além disso)
+        all_foreign = any(w.low in SINGLE_CONNECTORS for w in run) and all(
+            lex.leanings(w.low)[lang][0] >= STRONG_RATIO for w in run
+        )
+        return (has_function or all_foreign) and score >= threshold
+    w = run[0]
+    if w.low in SINGLE_CONNECTORS and not w.upper and lex.en_freq(w.low) <= SINGLE_MAX_EN_FREQ:
+        return True
+    # a leftover function word leads into the next word: "según the", "del river"
+    if w.upper or w.low in ENGLISH_HOMOGRAPHS or len(w.low) < 2 or w.glued_after:
+        return False
+    nxt = words[k + 1] if k + 1 < len(words) else None
+    if nxt is None or not nxt.low:
+        return False  # "para 4", "según 2023", end of text: not leading into a word
+    r, f = lex.leanings(w.low)[lang]
+    fen = lex.en_freq(w.low)
+    if _ELISION.match(w.low) and fen == 0.0 and r >= STRONG_RATIO:
+        return True  # l'entreprise, dell'anno: an article glued to a noun, two words in one
+    if not (f >= SINGLE_MIN_FREQ and fen <= SINGLE_MAX_EN_FREQ and r >= SINGLE_MIN_RATIO):
+        return False
+    return w.low in SINGLE_LEFTOVERS
+
+
+def _is_name_part(words: list[_Word], i: int, j: int) -> bool:
+    """Lowercase words inside a capitalised name or title.
+
+    ``Río de la Plata``, ``Cerro del Fortín``, ``Der Weg einer Freiheit``: up to three lowercase
+    words between capitalised words. ``Calzada de Guadalupe`` after a lowercase word too, when
+    the run is a name connector such as ``de``/``del``/``von``.
+    """
+    run = words[i:j]
+    after = words[j] if j < len(words) else None
+    before = words[i - 1] if i > 0 else None
+    if (
+        before is not None
+        and (before.cap or before.upper)
+        and not before.glued_after
+        and len(run) <= 3
+        and (run[-1].cap or (after is not None and after.cap and not run[-1].glued_after))
+    ):
+        return True
+    if after is None or not after.cap or run[-1].glued_after:
+        return False
+    return all(w.low in NAME_CONNECTORS for w in run) and run[0].low in _NAME_LINKS_BEFORE_CAPITAL
+
+
+def _make(text: str, run: list[_Word], lang: str, score: float, langs: set[str]) -> Found:
+    start, end = run[0].start, run[-1].end
+    f = Found(start, end, text[start:end], lang, score, langs=tuple(sorted(langs)))
+    # a bracket pair holding exactly this fragment: "[el país]"
+    if start > 0 and text[start - 1] == "[" and end < len(text) and text[end] == "]":
+        f.bracket_start, f.bracket_end = start - 1, end + 1
+    return f
+
+
+def _confidence(f: Found) -> float:
+    """Map a run score to 0..1 for reporting (4 is a confident single word, 7+ a sure pair)."""
+    return round(min(1.0, f.score / 7.0), 3)
+
+
+def _norm_phrase(s: str) -> str:
+    return " ".join(s.replace("’", "'").lower().split())
+
+
+_glossary_cache: dict[int, tuple[object, dict[str, dict[str, str]]]] = {}
+
+
+def _glossary_lookup(glossary: dict, lang: str, phrase: str) -> str | None:
+    """The English for ``phrase`` in ``glossary[lang]`` (case, spacing and apostrophes folded)."""
+    cached = _glossary_cache.get(id(glossary))
+    if cached is None or cached[0] is not glossary:
+        table = {
+            str(lg): {_norm_phrase(str(k)): str(v) for k, v in (entries or {}).items()}
+            for lg, entries in glossary.items()
+            if isinstance(entries, dict)
+        }
+        _glossary_cache[id(glossary)] = cached = (glossary, table)
+    english = cached[1].get(lang, {}).get(_norm_phrase(phrase))
+    if english and phrase[:1].isupper() and english[:1].islower():
+        english = english[0].upper() + english[1:]  # "[El país] lost" at a sentence start
+    return english
 
 
 class FindForeignFragments:
+    """Report translation leftovers in English articles; repair bracketed ones from the glossary."""
+
     name = "foreign"
 
     def __call__(self, text: str, ctx: Context) -> StepResult:
-        return StepResult(text)
+        lang, prob = detect_language(
+            text, seed=ctx.settings.language_seed, max_chars=ctx.settings.language_max_chars
+        )
+        ctx.language = lang
+        ctx.scratch["language_prob"] = prob
+        ctx.scratch["foreign_edit_mark"] = len(ctx.edits)
+        # too short to tell: trust the feed, and without one assume English (the product's case)
+        host = lang or (ctx.document.feed_language or "en").split("-")[0].lower()
+        if host != "en":
+            return StepResult(text)
+        near: list[Found] = []
+        found = find_fragments(text, ctx.settings.foreign_min_score, near)
+        near_misses = [Evidence(f"foreign.{f.lang}", f.text, _confidence(f)) for f in near]
+        if not found:
+            return StepResult(text, near_misses=near_misses)
+        glossary = getattr(ctx.resources, "glossary", None) or {}
+        source = ctx.document.source
+        out: list[str] = []
+        edits: list[Edit] = []
+        frags: list[ForeignFragment] = []
+        pos = 0
+        for f in found:
+            repair = None
+            if f.bracket_start >= 0:
+                english = _glossary_lookup(glossary, f.lang, f.text)
+                if english is not None and ctx.settings.rule_enabled("foreign.glossary", source):
+                    repair = (
+                        "foreign.glossary",
+                        english,
+                        f"untranslated {f.lang} leftover in translation-tool brackets; glossary",
+                    )
+                elif ctx.settings.rule_enabled("foreign.bracket_marker", source):
+                    repair = (
+                        "foreign.bracket_marker",
+                        f.text,
+                        f"translation-tool brackets around an untranslated {f.lang} leftover",
+                    )
+            if repair:
+                rule, after, reason = repair
+                out.append(text[pos : f.bracket_start])
+                new_start = sum(len(s) for s in out)
+                out.append(after)
+                pos = f.bracket_end
+                before = text[f.bracket_start : f.bracket_end]
+                edits.append(Edit(rule, f.bracket_start, f.bracket_end, before, after, reason))
+                frags.append(
+                    ForeignFragment(
+                        f.text,
+                        new_start,
+                        new_start + len(after),
+                        f.lang,
+                        _confidence(f),
+                        repaired=rule == "foreign.glossary",
+                    )
+                )
+            else:
+                out.append(text[pos : f.start])
+                new_start = sum(len(s) for s in out)
+                out.append(text[f.start : f.end])
+                pos = f.end
+                frags.append(
+                    ForeignFragment(f.text, new_start, new_start + len(f.text), f.lang, _confidence(f))
+                )
+        out.append(text[pos:])
+        ctx.scratch["foreign_edit_mark"] = len(ctx.edits) + len(edits)
+        return StepResult("".join(out), edits=edits, fragments=frags, near_misses=near_misses)

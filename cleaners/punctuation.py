@@ -1,12 +1,246 @@
-"""Step `punctuation` (stub: passes text through; to be implemented)."""
+"""Step ``punctuation``: repair punctuation broken by translation tools and link stripping.
+
+Each rule is conservative: it acts only on a pattern that professional copy does not produce,
+and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
+
+- ``punct.stray_closer``: a closing bracket with no opener. After a closed parenthesis it is a
+  doubled closer: ``(no verifiable number). ) – and`` → ``(no verifiable number) – and`` when
+  the sentence goes on, ``(… commerce). ) Some`` → ``(… commerce). Some`` when a new one starts.
+  Alone it goes only when it stands apart (``word )``): ``a)`` and ``1)`` enumerations stay.
+- ``punct.unclosed_open``: an opening parenthesis never closed in its paragraph, holding at most
+  four capitalised words, acronyms or figures before a comma or full stop: ``Agency (Aemet, do``
+  → ``Agency (Aemet), do``. Longer run-ons are left alone (too uncertain to close).
+- ``punct.empty_brackets``: ``()``, ``( )``, ``[]``, ``[ ]`` standing apart from a word go, with
+  one space. ``push()`` (code) stays.
+- ``punct.space_before``: ``next year .`` → ``next year.``, ``rained ,`` → ``rained,`` after a
+  word of a sentence (six words or more on the line: ``open .`` is a command). Ellipses stay,
+  and so do spaces before ``;:!?`` (French typography, emoticons such as `` ;)``).
+- ``punct.double_space``: two or more spaces between words become one (indentation stays).
+- ``punct.glued_words``: ``laborMinister`` → ``labor Minister``: a lowercase word glued to a
+  capitalised one where a link was stripped, only when both halves are English words and the
+  whole is not, and it is the text's only camelCase word (identifiers in technical prose come
+  in crowds: scriptError, asInt). ``iPhone``, ``eBay``, ``YouTube``, ``McDonald``,
+  ``PhD``, ``deGrom``, ``getValue`` stay.
+
+Text that carries source code (braces, ``=>``, ``==``, ``();``, ``def``/``func``/``const``...)
+is left entirely alone: identifiers such as ``setTimeout`` and ``x = []`` are not damage.
+
+Editorial brackets are never touched: ``[…]``, ``[...]``, ``[sic]``, ``[the minister]``.
+Offsets of every ``Edit`` index the text the step received.
+"""
 
 from __future__ import annotations
 
+import re
+
+from feedscrub.models import Edit
+
 from .pipeline import Context, StepResult
+
+__all__ = ["RepairPunctuation", "repair_punctuation"]
+
+_CLOSE = {")": "(", "]": "["}
+_EMPTY = re.compile(r"(?<=\s)(?:\(\s*\)|\[\s*\])")
+_SPACE_BEFORE = re.compile(r"(?<=[^\W\d_]{2})[ \t]+([.,])(?=\s|$|[\"”’)\]])")
+SPACE_BEFORE_MIN_WORDS = 6  # "open ." alone on a line is a shell command, not a sentence
+_DOUBLE_SPACE = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
+_GLUED = re.compile(r"(?<![\w@#/.\-])([a-z]{2,})([A-Z][a-z]{2,})(?![\w@/\-(:]|\.\w)")
+# name particles (deGrom) and the verbs and prefixes of programmers' identifiers (getValue, myEvent)
+_GLUE_PREFIXES = frozenset(
+    str.split(
+        "de di da du la le mc mac van von al el ibn bin ben get set is has my on to as run do can "
+        "should with new old max min num str int add remove update create delete handle init load "
+        "save read write parse find check use make build show hide open close start stop enable "
+        "disable evaluate policy target external internal node user item data file"
+    )
+)
+# brands written in camelCase whose halves are English words
+GLUED_BRANDS = frozenset(
+    str.split(
+        "easyjet airbaltic thescore jetblue easyhotel easycar smartwater thinkpad worldremit upwork bookshop"
+    )
+)
+GLUED_MIN_FREQ = 1e-5  # both halves common English words (labor, minister)
+GLUED_MAX_PER_TEXT = 1
+_CAMEL = re.compile(r"(?<![\w.])[a-z]{2,}[A-Z]\w*")
+_UNCLOSED_BODY = re.compile(r"\(((?:[A-Z0-9][\w.&%'’\-]*\s?){1,4})(?=[,.;])")
+
+_CODE = re.compile(
+    r"[{}]|=>|==|!=|&&|\|\||\(\);|=\[|\$[\w(]|#<|</?\w+>|#include|"
+    r"\b(?:def|func|function)\s+\w+\(|\b(?:const|let|var)\s+\w+\s*=|"
+    r"\breturn\b[^.\n]*;|^(?:import|from)\s+[\w.]+(?:\s+import)?\s*$",
+    re.M,
+)
+CODE_MIN_HITS = 2
+
+
+def _english(word: str) -> float:
+    from .foreign import english_frequency  # shares the foreign step's word lists
+
+    return english_frequency(word.lower())
+
+
+_Candidate = tuple[int, int, str, str, str]  # start, end, after, rule, reason
+
+
+def _brackets(text: str) -> list[_Candidate]:
+    """Stray closers and unclosed openers, paragraph by paragraph."""
+    out: list[_Candidate] = []
+    para_start = 0
+    for para in re.split(r"(?<=\n)(?=\n)", text):  # blank-line paragraphs; "\n" may be a soft wrap
+        stack: list[tuple[str, int]] = []
+        matched_close: set[int] = set()
+        for k, ch in enumerate(para):
+            if ch in "([":
+                stack.append((ch, k))
+            elif ch in ")]":
+                if stack and stack[-1][0] == _CLOSE[ch]:
+                    stack.pop()
+                    matched_close.add(k)
+                elif ch == ")" or (k and para[k - 1].isspace()):
+                    out.extend(_stray(para, k, matched_close, para_start))
+        for ch, k in stack:
+            if ch == "(":
+                m = _UNCLOSED_BODY.match(para, k)
+                if m and ")" not in para[k:]:
+                    pos = para_start + m.end(1)
+                    body_end = pos - (1 if para[m.end(1) - 1] == " " else 0)
+                    out.append((body_end, pos, ")", "punct.unclosed_open", "parenthesis never closed"))
+        para_start += len(para)
+    return out
+
+
+def _stray(para: str, k: int, matched_close: set[int], base: int) -> list[_Candidate]:
+    j = k - 1
+    while j >= 0 and para[j] in " \t":
+        j -= 1
+    if j >= 0 and para[j] in ".,;":
+        j2 = j - 1
+        while j2 >= 0 and para[j2] in " \t":
+            j2 -= 1
+        if j2 >= 0 and j2 in matched_close:
+            rest = para[k + 1 :].lstrip()
+            goes_on = bool(rest) and (rest[0].islower() or rest[0] in "–—-,;")
+            if goes_on:  # "(x). ) – and" -> "(x) – and"
+                return [
+                    (
+                        base + j2 + 1,
+                        base + k + 1,
+                        "",
+                        "punct.stray_closer",
+                        "doubled closer after a parenthesis",
+                    )
+                ]
+            return [
+                (base + j + 1, base + k + 1, "", "punct.stray_closer", "doubled closer after a parenthesis")
+            ]
+    if j >= 0 and para[j] == ")" and j in matched_close and k - j > 1:
+        return [(base + j + 1, base + k + 1, "", "punct.stray_closer", "doubled closer after a parenthesis")]
+    if k > 0 and para[k - 1] in " \t":  # "word )": a closer standing apart
+        return [(base + j + 1, base + k + 1, "", "punct.stray_closer", "closer without an opener")]
+    return []
+
+
+def _empty(text: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for m in _EMPTY.finditer(text):
+        s, e = m.start(), m.end()
+        prev = re.search(r"(\w+)\s*$", text[max(0, s - 20) : s])
+        if prev and prev.group(1).lower() in ("the", "a", "an", "empty", "two", "into"):
+            continue  # "put it into the [] after the list": the brackets are the subject
+        after = re.match(r"[ \t]+", text[e:])
+        if after and e + after.end() < len(text) and text[e + after.end()] not in "\n.,;:":
+            e += after.end()  # "Mining () that" -> "Mining that"
+        else:
+            while s > 0 and text[s - 1] in " \t":
+                s -= 1  # "2023. [ ]\n" -> "2023.\n"
+        out.append((s, e, "", "punct.empty_brackets", "empty brackets"))
+    return out
+
+
+def _spaces(text: str, english: bool) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for m in _SPACE_BEFORE.finditer(text):
+        if m.group(1) == "." and text[m.end() : m.end() + 1] == ".":
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if len(text[line_start : m.start()].split()) < SPACE_BEFORE_MIN_WORDS:
+            continue
+        out.append((m.start(), m.start(1), "", "punct.space_before", f"space before {m.group(1)!r}"))
+    for m in _DOUBLE_SPACE.finditer(text):
+        out.append((m.start(), m.end(), " ", "punct.double_space", "doubled space"))
+    return out
+
+
+def _glued(text: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    found = list(_GLUED.finditer(text))
+    if not found or len(_CAMEL.findall(text)) > GLUED_MAX_PER_TEXT:
+        return out  # several camelCase words: identifiers in a technical text, not stripped links
+    seen: dict[str, int] = {}
+    for m in found:
+        seen[m.group()] = seen.get(m.group(), 0) + 1
+    for m in found:
+        a, b = m.group(1), m.group(2)
+        if a in _GLUE_PREFIXES or seen[m.group()] > 1 or m.group().lower() in GLUED_BRANDS:
+            continue  # a repeated camelCase word is a name (nodeStorage), not an accident
+        if _english(a) >= GLUED_MIN_FREQ and _english(b) >= GLUED_MIN_FREQ and _english(a + b) < 1e-7:
+            out.append(
+                (m.start(2), m.start(2), " ", "punct.glued_words", f"{a!r} glued to {b!r} (stripped link)")
+            )
+    return out
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether ``text`` carries source code (a tech blog's snippets), where nothing is repaired."""
+    return any(hits >= CODE_MIN_HITS for hits, _ in enumerate(_CODE.finditer(text), 1))
+
+
+def repair_punctuation(
+    text: str, *, english: bool = True, enabled: set[str] | None = None
+) -> tuple[str, list[Edit]]:
+    """Return the repaired text and its edits (offsets into ``text``)."""
+    if looks_like_code(text):
+        return text, []
+    cands: list[_Candidate] = []
+    if "(" in text or ")" in text or "[" in text or "]" in text:
+        cands += _empty(text) + _brackets(text)
+    cands += _spaces(text, english) + _glued(text)
+    if enabled is not None:
+        cands = [c for c in cands if c[3] in enabled]
+    cands.sort(key=lambda c: (c[0], c[1]))
+    edits: list[Edit] = []
+    out: list[str] = []
+    pos = 0
+    for s, e, after, rule, reason in cands:
+        if s < pos:
+            continue  # overlaps an earlier repair
+        out.append(text[pos:s])
+        out.append(after)
+        edits.append(Edit(rule, s, e, text[s:e], after, reason))
+        pos = e
+    out.append(text[pos:])
+    return "".join(out), edits
+
+
+RULES = (
+    "punct.stray_closer",
+    "punct.unclosed_open",
+    "punct.empty_brackets",
+    "punct.space_before",
+    "punct.double_space",
+    "punct.glued_words",
+)
 
 
 class RepairPunctuation:
+    """Broken brackets, space before punctuation, doubled spaces, words glued by a stripped link."""
+
     name = "punctuation"
 
     def __call__(self, text: str, ctx: Context) -> StepResult:
-        return StepResult(text)
+        source = ctx.document.source
+        enabled = {r for r in RULES if ctx.settings.rule_enabled(r, source)}
+        english = ctx.language in (None, "en")
+        new, edits = repair_punctuation(text, english=english, enabled=enabled)
+        return StepResult(new, edits=edits)
