@@ -87,32 +87,36 @@ def _read_text(path: Path) -> str:
 
 
 def _print_diff(result: Any, explain: bool) -> None:
+    # Texts are printed with markup=False: article text holds square brackets ("[el país]").
+    def show(text: str, style: str = "") -> None:
+        out.print(text, style=style, markup=False, highlight=False)
+
     edits = result.edits
-    out.print(f"[bold]{len(edits)} edit(s)[/]", highlight=False)
+    show(f"{len(edits)} edit(s)", "bold")
     for e in edits:
-        out.print(f"[cyan]{e.rule}[/] [dim]({e.step} {e.start}-{e.end})[/]", highlight=False)
+        show(f"{e.rule} ({e.step} {e.start}-{e.end})", "cyan")
         if e.before:
-            out.print(f"  [red]- {_short(e.before)}[/]", highlight=False)
+            show(f"  - {_short(e.before)}", "red")
         if e.after:
-            out.print(f"  [green]+ {_short(e.after)}[/]", highlight=False)
+            show(f"  + {_short(e.after)}", "green")
         if e.reason:
-            out.print(f"    [dim]{e.reason}[/]", highlight=False)
+            show(f"    {e.reason}", "dim")
     flags = result.flags
     out.print()
-    out.print(f"[bold]language[/] {result.language}   [bold]title[/] {result.title!r}", highlight=False)
+    show(f"language {result.language}   title {result.title!r}", "bold")
     for name, value in flags.as_dict().items():
-        out.print(f"[bold]{name}[/] {value}", highlight=False)
+        show(f"{name} {value}", "bold")
         for ev in flags.evidence.get(name, []):
             score = f" ({ev.score:.2f})" if ev.score is not None else ""
-            out.print(f"    [dim]{ev.rule}{score}: {_short(ev.text)}[/]", highlight=False)
+            show(f"    {ev.rule}{score}: {_short(ev.text)}", "dim")
     if result.foreign_fragments:
-        out.print("[bold]foreign fragments[/]")
+        show("foreign fragments", "bold")
         for f in result.foreign_fragments:
-            out.print(f"    {f.lang} {f.start}-{f.end} {f.text!r} ({f.score:.2f})", highlight=False)
+            show(f"    {f.lang} {f.start}-{f.end} {f.text!r} ({f.score:.2f})")
     if explain:
-        out.print("[bold]came close, did not fire[/]")
+        show("came close, did not fire", "bold")
         for ev in result.near_misses or []:
-            out.print(f"    [yellow]{ev.rule}[/]: {_short(ev.text)}", highlight=False)
+            show(f"    {ev.rule}: {_short(ev.text)}", "yellow")
 
 
 def _short(s: str, n: int = 160) -> str:
