@@ -55,3 +55,16 @@ def test_clean_prints_text_and_json(tmp_path):
 def test_clean_missing_file_is_a_clear_error(tmp_path):
     res = runner.invoke(app, ["clean", str(tmp_path / "nope.txt")])
     assert res.exit_code != 0
+
+
+def test_diff_shows_each_edit_with_its_rule_and_keeps_bracketed_text(tmp_path):
+    f = tmp_path / "mt.txt"
+    f.write_text("The strike began in The middle of April and right Now [el país] owes the union money "
+                 "según the ministry.\n\nLeave a Comment\n", encoding="utf-8")
+    res = runner.invoke(app, ["clean", str(f), "--diff"])
+    assert res.exit_code == 0, res.output
+    assert "[el país]" in res.stdout  # the before side of the glossary repair
+    assert "en.comment_call" in res.stdout and "Leave a Comment" in res.stdout
+    assert "machine_translated True" in res.stdout
+    res = runner.invoke(app, ["clean", str(f), "--explain"])
+    assert "came close, did not fire" in res.stdout
