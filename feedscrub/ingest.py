@@ -31,6 +31,7 @@ from feedscrub.health import is_due, next_state
 from feedscrub.models import Article, FeedState, FetchResult, Flags, RawEntry, content_hash, summary_of
 from feedscrub.parse import discover_feed_links, parse_feed
 from feedscrub.report import FeedReport, FlaggedArticle, ShardReport
+from feedscrub.sanitize import sanitize_entry
 from feedscrub.settings import FeedSpec, Settings
 from feedscrub.sinks import open_sink
 from feedscrub.sinks.base import Sink, WriteStats
@@ -166,6 +167,9 @@ def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, p
             log.info("feed %s: not modified", feed.source)
         else:
             parsed = parse_feed(result, feed)
+            # only sanitised HTML is ever stored (raw_items), and the same HTML is what gets cleaned,
+            # so a later re-clean from the store reproduces this run's text
+            parsed.entries = [sanitize_entry(e) for e in parsed.entries]
             fr.warnings.extend(parsed.warnings)
             for w in parsed.warnings:
                 log.warning("feed %s: %s", feed.source, w)

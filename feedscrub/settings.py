@@ -5,6 +5,8 @@ Every field has a documented default, so an empty ``config/feedscrub.yaml`` is a
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -29,6 +31,14 @@ class FetchSettings(_Strict):
     redirect_confirm_runs: int = Field(3, ge=1, description="permanent redirects seen in a row before the URL is updated")
     allow_private_addresses: list[str] = Field(default_factory=list,
                                                description="CIDRs that full-text fetching may reach (SSRF guard)")
+    full_text_concurrency: int = Field(8, ge=1, description="article pages fetched at once for full text, in total")
+
+    @field_validator("allow_private_addresses")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for cidr in v:
+            ipaddress.ip_network(cidr.strip(), strict=False)  # ValueError names the bad entry
+        return v
 
 
 class SourceCleaning(_Strict):

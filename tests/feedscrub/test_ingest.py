@@ -135,3 +135,23 @@ def test_a_source_with_three_articles_loses_nothing(httpserver, tmp_path, settin
     httpserver.expect_request("/small.xml").respond_with_data(_footer_feed(0, 3) + " ", content_type="application/rss+xml")
     run_shard([feed], settings, f"sqlite:///{db}")
     assert all(FOOTER in t for t in _stored_texts(db))
+
+
+def test_only_sanitised_html_is_stored(httpserver, tmp_path, settings):
+    from feedscrub.sinks import open_sink
+
+    body = ('<p onclick="steal()">The ferry will run hourly from June.</p><script>alert(1)</script>'
+            '<iframe src="https://evil.example/x"></iframe><p><a href="javascript:alert(2)">more</a></p>'
+            '<div class="sharedaddy"><h3>Share this:</h3></div>')
+    rss = RSS.replace("&lt;p&gt;The town opened its second public pool on Monday, two years after voters "
+                      "approved the $6 million project.&lt;/p&gt;", body.replace("&", "&amp;").replace("<", "&lt;")
+                      .replace(">", "&gt;"))
+    httpserver.expect_request("/feed.xml").respond_with_data(rss, content_type="application/rss+xml")
+    store = f"sqlite:///{tmp_path / 'z.db'}"
+    run_shard([FeedSpec(url=httpserver.url_for("/feed.xml"), name="Millbrook")], settings, store)
+    with open_sink(store) as sink:
+        raw = {a.url: a for a in sink.read_articles()}["https://millbrook.example/pool"]
+    for bad in ("<script", "alert(1)", "onclick", "<iframe", "javascript:"):
+        assert bad not in raw.raw_content, bad
+    assert 'class="sharedaddy"' in raw.raw_content  # the cleaners still see the widget
+    assert raw.text == "The ferry will run hourly from June.\n\nmore"
