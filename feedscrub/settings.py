@@ -58,6 +58,7 @@ class CleaningSettings(_Strict):
     learned_min_count: int = Field(5, ge=2)
     learned_window: int = Field(50, ge=2)
     machine_translated_threshold: float = Field(0.5, ge=0, le=1)
+    foreign_min_score: float = Field(0.5, gt=0, description="least score of a reported foreign fragment")
     language_max_chars: int = Field(1500, ge=100)
     language_seed: int = 0
     sources: dict[str, SourceCleaning] = Field(default_factory=dict)
@@ -68,7 +69,6 @@ class PrefectSettings(_Strict):
     task_retries: int = Field(2, ge=0)
     task_retry_delay_s: float = Field(10.0, ge=0)
     alert_after_failures: int = Field(3, ge=1, description="emit feedscrub.feed.failing after this many failed runs in a row")
-    foreign_min_score: float = Field(0.5, gt=0, description="least score of a reported foreign fragment")
     overlap_wait_s: float = Field(2.0, ge=0, description="how long a run waits for its predecessor before skipping")
 
 
@@ -78,6 +78,13 @@ class Settings(_Strict):
     store: str = Field("sqlite:///data/feedscrub.db", description="sqlite:///PATH or postgresql://...")
     feeds: str | None = Field(None, description="default feed list (YAML or OPML); default: the bundled samples")
     batch_size: int = Field(500, ge=1, description="articles per store write")
+    near_duplicate_threshold: float | None = Field(
+        0.4, gt=0, le=1,
+        description="mark an article duplicate_of the earliest stored one whose estimated Jaccard "
+                    "similarity (MinHash of word shingles of the cleaned text) is at least this; "
+                    "None: exact duplicates only. 0.4: edited rewrites of one wire story measure "
+                    "0.50-0.90, different stories on the same topic 0.09 or less (sinks/neardup.py)")
+    near_duplicate_shingle_words: int = Field(5, ge=1, le=20, description="words per shingle")
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
     prefect: PrefectSettings = Field(default_factory=PrefectSettings)

@@ -51,6 +51,9 @@ class Sink(Protocol):
 
     def count_articles(self) -> int: ...
 
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored already."""
+
     def get_feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]: ...
 
     def save_feed_states(self, states: Sequence[FeedState]) -> None: ...

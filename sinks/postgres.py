@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedscrub.errors import StoreError
 from feedscrub.models import Article, FeedState
@@ -51,6 +51,9 @@ from .serialize import (
     safe_json,
 )
 from .spool import Spool
+
+if TYPE_CHECKING:  # imported when used: numpy/datasketch only load with an index
+    from .neardup import NearDuplicateIndex
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +138,24 @@ def _run(statements: list[str]) -> Callable[[Any], None]:
     return migrate
 
 
+# The near-duplicate index (sinks/neardup.py): a MinHash signature per article, LSH band keys indexed.
+_V2 = [
+    """CREATE TABLE near_dup_signatures (
+        sig_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        article_id text NOT NULL UNIQUE,
+        signature bytea NOT NULL
+    )""",
+    """CREATE TABLE near_dup_bands (
+        band_key bigint NOT NULL,
+        sig_id bigint NOT NULL,
+        PRIMARY KEY (band_key, sig_id)
+    )""",
+]
+
 # Numbered, append-only; version 1 creates. Never edit a released migration: add the next one.
 MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
     (1, "create articles, raw_items, feeds, state", _run(_V1)),
+    (2, "near-duplicate index: near_dup_signatures, near_dup_bands", _run(_V2)),
 ]
 STORE_SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -190,7 +208,7 @@ class PostgresSink:
         backoff_s: float = 0.5,
         spool_dir: str | Path | None = None,
         connect_timeout_s: int = 10,
-        near_duplicates: NearDuplicateFinder | None = None,
+        near_duplicates: NearDuplicateFinder | NearDuplicateIndex | None = None,
     ) -> None:
         self.url = url
         self.near_duplicates = near_duplicates
@@ -390,6 +408,12 @@ class PostgresSink:
             cur.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (keys,))
             cur.execute(f"SELECT id, {', '.join(EXISTING_COLUMNS)} FROM articles WHERE id = ANY(%s)", (ids,))
             existing = {r[0]: Existing(*r[1:]) for r in cur.fetchall()}
+            near, index = self.near_duplicates, None
+            if near is not None and not callable(near):  # a NearDuplicateIndex: own lock, candidates
+                from .neardup import PostgresIndexDb
+
+                index = near.begin(rows, existing, PostgresIndexDb(cur))
+                near = index.find
             now = cur.execute("SELECT clock_timestamp()").fetchone()[
                 0
             ]  # after the locks: follows commit order
@@ -398,7 +422,9 @@ class PostgresSink:
                 (hashes,),
             )
             holders = [tuple(r) for r in cur.fetchall()]
-            plan = plan_batch(rows, existing, holders, now, self.near_duplicates)  # type: ignore[arg-type]
+            plan = plan_batch(rows, existing, holders, now, near)  # type: ignore[arg-type]
+            if index is not None:
+                index.store(plan.writes)
             if plan.writes:
                 self._ensure_temp_tables(cur)
                 with cur.copy(f"COPY fs_batch_articles ({', '.join(ALL_COLUMNS)}) FROM STDIN") as copy:
@@ -429,10 +455,16 @@ class PostgresSink:
         )
 
     def _replay_spool(self) -> None:
-        """Write what an earlier run could not; a spool file is removed once written."""
+        """Write what an earlier run could not; a spool file is removed once written.
+
+        An article the store meanwhile holds in a version fetched later (written by a later run or
+        another process) is not replayed: the spooled copy is older and would overwrite it.
+        """
         for path, articles in self.spool.pending():
+            articles = self._drop_superseded(articles)
             stats = self.write_articles(articles)
-            if stats.spooled:
+            if stats.spooled:  # write_articles spooled them again, in a new file: drop the old one
+                self.spool.done(path)
                 log.error("%s: replaying %s failed again; kept for the next open()", _redact(self.url), path)
                 return
             self.spool.done(path)
@@ -445,6 +477,26 @@ class PostgresSink:
                 len(stats.updated),
                 len(stats.rejected),
             )
+
+    def _drop_superseded(self, articles: list[Article]) -> list[Article]:
+        stored: dict[str, datetime] = {}
+        try:
+            with self._lock:
+                rows = self._require().execute(
+                    "SELECT id, fetched_at FROM articles WHERE id = ANY(%s)",
+                    ([a.id for a in articles if isinstance(getattr(a, "id", None), str)],),
+                )
+                stored = dict(rows.fetchall())
+        except (self._psycopg.Error, StoreError) as exc:  # the write below retries, then spools again
+            log.warning("%s: cannot compare the spool with the store: %s", _redact(self.url), exc)
+        keep = [a for a in articles if a.id not in stored or stored[a.id] <= _utc(a.fetched_at)]
+        if len(keep) < len(articles):
+            log.warning(
+                "%s: %d spooled article(s) not replayed: the store holds a version fetched later",
+                _redact(self.url),
+                len(articles) - len(keep),
+            )
+        return keep
 
     def read_records(
         self,
@@ -507,6 +559,11 @@ class PostgresSink:
     def count_articles(self) -> int:
         with self._lock:
             return int(self._require().execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        with self._lock:
+            rows = self._require().execute("SELECT id FROM articles WHERE id = ANY(%s)", (list(ids),)).fetchall()
+        return {r[0] for r in rows}
 
     # --- feeds and state ---------------------------------------------------------------------
 

@@ -443,9 +443,10 @@ class BatchPlan:
 
 
 NearDuplicateFinder = Callable[[PreparedRow], "str | None"]
-"""The near-duplicate hook: given a row about to be stored as an original (no exact duplicate), the
-id of an earlier article it nearly duplicates, or None. A MinHash/LSH index over stored texts
-plugs in here (``SqliteSink(..., near_duplicates=finder)``); none is installed by default."""
+"""The near-duplicate hook: given a row about to be stored as an original (no exact duplicate; its
+``first_seen_at`` already set), the id of an earlier article it nearly duplicates, or None. The
+MinHash/LSH index of ``neardup.py`` plugs in here (``SqliteSink(..., near_duplicates=
+NearDuplicateIndex(...))``); a plain callable works too. None is installed by default."""
 
 
 def plan_batch(
@@ -505,10 +506,6 @@ def plan_batch(
             continue
         first = canonical[row.content_hash]
         dup_of = first if first != row.id else None
-        if dup_of is None and near_duplicates is not None:
-            near = near_duplicates(row)
-            dup_of = near if near != row.id else None
-        row.values["duplicate_of"] = dup_of
         row.values["last_seen_at"] = now
         if ex is None:
             row.values.update(revision=1, previous_content_hash=None, first_seen_at=now)
@@ -518,6 +515,10 @@ def plan_batch(
                 previous_content_hash=ex.content_hash,
                 first_seen_at=ex.first_seen_at,
             )
+        if dup_of is None and near_duplicates is not None:  # sees the row's first_seen_at: earlier wins
+            near = near_duplicates(row)
+            dup_of = near if near != row.id else None
+        row.values["duplicate_of"] = dup_of
         plan.writes.append(row)
         if dup_of is not None:
             plan.duplicates.append(row.id)

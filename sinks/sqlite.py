@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedscrub.errors import StoreError
 from feedscrub.models import Article, FeedState
@@ -46,6 +46,9 @@ from .serialize import (
     record_to_article,
     safe_json,
 )
+
+if TYPE_CHECKING:  # imported when used: numpy/datasketch only load with an index
+    from .neardup import NearDuplicateIndex
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +139,23 @@ def _run(statements: list[str]) -> Callable[[sqlite3.Connection], None]:
     return migrate
 
 
+# The near-duplicate index (sinks/neardup.py): a MinHash signature per article, LSH band keys indexed.
+_V2 = [
+    """CREATE TABLE near_dup_signatures (
+        sig_id INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL UNIQUE,
+        signature BLOB NOT NULL
+    )""",
+    """CREATE TABLE near_dup_bands (
+        band_key INTEGER NOT NULL,
+        sig_id INTEGER NOT NULL,
+        PRIMARY KEY (band_key, sig_id)
+    ) WITHOUT ROWID""",
+]
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "create articles, raw_items, feeds, state", _run(_V1)),
+    (2, "near-duplicate index: near_dup_signatures, near_dup_bands", _run(_V2)),
 ]
 STORE_SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -184,7 +202,7 @@ class SqliteSink:
         *,
         url: str | None = None,
         busy_timeout_s: float = 30.0,
-        near_duplicates: NearDuplicateFinder | None = None,
+        near_duplicates: NearDuplicateFinder | NearDuplicateIndex | None = None,
     ) -> None:
         self.path = str(path)
         self.near_duplicates = near_duplicates
@@ -346,7 +364,15 @@ class SqliteSink:
                     chunk,
                 )
             ]
-        plan = plan_batch(rows, existing, holders, now, self.near_duplicates)
+        near, index = self.near_duplicates, None
+        if near is not None and not callable(near):  # a NearDuplicateIndex: its tables live in this store
+            from .neardup import SqliteIndexDb
+
+            index = near.begin(rows, existing, SqliteIndexDb(conn))
+            near = index.find
+        plan = plan_batch(rows, existing, holders, now, near)
+        if index is not None:
+            index.store(plan.writes)
         if plan.writes:
             conn.executemany(
                 _UPSERT_ARTICLE, [tuple(_sql_value(r.values[c]) for c in ALL_COLUMNS) for r in plan.writes]
@@ -427,6 +453,15 @@ class SqliteSink:
     def count_articles(self) -> int:
         with self._lock:
             return int(self._require().execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self._lock:
+            conn = self._require()
+            for chunk in _chunks(list(ids)):
+                found.update(r[0] for r in conn.execute(
+                    f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
 
     # --- feeds and state ---------------------------------------------------------------------
 

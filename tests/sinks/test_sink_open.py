@@ -169,7 +169,7 @@ def test_postgres_parallel_opens_migrate_once(pg_url: str) -> None:
         t.join()
     assert errors == []
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_meta").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM schema_meta").fetchone()[0] == STORE_SCHEMA_VERSION
 
 
 @pytest.mark.postgres
@@ -177,3 +177,11 @@ def test_postgres_bad_server_is_a_store_error_naming_it() -> None:
     with pytest.raises(StoreError, match=r"127\.0\.0\.1:1") as info:
         open_sink("postgresql://postgres:secret@127.0.0.1:1/none")
     assert "secret" not in str(info.value)
+
+
+
+def test_existing_ids_names_only_stored_articles(store_url: str, articles: list[Article]) -> None:
+    with open_sink(store_url) as sink:
+        sink.write_articles(articles[:3])
+        assert sink.existing_ids([a.id for a in articles[:5]] + ["nope"]) == {a.id for a in articles[:3]}
+        assert sink.existing_ids([]) == set()
