@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -27,8 +28,18 @@ from feedscrub.cleaners.pipeline import CleanResult, Document, Pipeline
 from feedscrub.config import build_pipeline
 from feedscrub.config import clean_settings as pipeline_settings
 from feedscrub.fetch import Fetcher
+from feedscrub.fulltext import ArticleFetcher
 from feedscrub.health import is_due, next_state
-from feedscrub.models import Article, FeedState, FetchResult, Flags, RawEntry, content_hash, summary_of
+from feedscrub.models import (
+    Article,
+    FeedState,
+    FetchResult,
+    Flags,
+    ParsedFeed,
+    RawEntry,
+    content_hash,
+    summary_of,
+)
 from feedscrub.parse import discover_feed_links, parse_feed
 from feedscrub.report import FeedReport, FlaggedArticle, ShardReport
 from feedscrub.sanitize import sanitize_entry
@@ -45,7 +56,11 @@ def run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, *,
               log: logging.Logger | logging.LoggerAdapter[Any] | None = None,
               now: datetime | None = None, transport: httpx.AsyncBaseTransport | None = None,
               on_feed_done: FeedDone | None = None) -> ShardReport:
-    """Ingest every due feed of ``feeds`` into the store at ``store_url``; never raises for a feed."""
+    """Ingest every due feed of ``feeds`` into the store at ``store_url``; never raises for a feed.
+
+    ``transport`` replaces the HTTP transport for feeds (tests). Article pages for full-text feeds
+    always go through the connect-time SSRF guard (``feedscrub.netguard``).
+    """
     return asyncio.run(_run_shard(feeds, settings, store_url, log or _log, now, transport, on_feed_done))
 
 
@@ -65,7 +80,9 @@ async def _run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: s
             on_feed_done(fr)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedscrub-shard") as worker:
-        sink = await loop.run_in_executor(worker, open_sink, store_url)
+        sink = await loop.run_in_executor(worker, partial(
+            open_sink, store_url, near_duplicate_threshold=settings.near_duplicate_threshold,
+            shingle_words=settings.near_duplicate_shingle_words))
         try:
             states = await loop.run_in_executor(worker, sink.get_feed_states, [f.url for f in feeds])
             due: list[FeedSpec] = []
@@ -81,10 +98,17 @@ async def _run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: s
             pipeline = build_pipeline(settings, learned=learned)
             work = FeedWork(pipeline, sink, settings, report, log, learned)
             pending: list[asyncio.Future[FeedReport]] = []
-            async with Fetcher(settings.fetch, transport=transport) as fetcher:
+            async with Fetcher(settings.fetch, transport=transport) as fetcher, \
+                    ArticleFetcher(settings.fetch) as articles:  # guarded; never the feed transport
                 async for feed, result in fetcher.fetch_all(due, states):
                     result = await _autodiscover(fetcher, feed, result, log)
-                    fut = loop.run_in_executor(worker, work.ingest_feed, feed, result, states.get(feed.url))
+                    state = states.get(feed.url)
+                    fut: asyncio.Future[FeedReport]
+                    if feed.full_text and result.ok and result.body and not result.not_modified:
+                        fut = asyncio.ensure_future(
+                            _with_full_text(loop, worker, work, articles, feed, result, state))
+                    else:
+                        fut = loop.run_in_executor(worker, work.ingest_feed, feed, result, state)
                     fut.add_done_callback(lambda f: done(f.result()) if not f.exception() else None)
                     pending.append(fut)
                 await asyncio.gather(*pending)
@@ -123,9 +147,24 @@ class FeedWork:
     log: Any
     learned: dict[str, LearnedState]
 
-    def ingest_feed(self, feed: FeedSpec, result: FetchResult, state: FeedState | None) -> FeedReport:
+    def ingest_feed(self, feed: FeedSpec, result: FetchResult, state: FeedState | None,
+                    full_text: FullText | None = None) -> FeedReport:
         return _ingest_feed(feed, result, state, self.pipeline, self.sink, self.settings, self.report, self.log,
-                            self.learned)
+                            self.learned, full_text)
+
+
+async def _with_full_text(loop: asyncio.AbstractEventLoop, worker: ThreadPoolExecutor, work: FeedWork,
+                          articles: ArticleFetcher, feed: FeedSpec, result: FetchResult,
+                          state: FeedState | None) -> FeedReport:
+    """Fetch the article page of each entry not stored yet, then ingest as usual. Entries already
+    stored are left alone: their page was fetched when they were new."""
+    parsed = await loop.run_in_executor(worker, parse_sanitised, result, feed)
+    known = await loop.run_in_executor(worker, work.sink.existing_ids, [e.id for e in parsed.entries])
+    fresh = [e for e in parsed.entries if e.id not in known]
+    entries, warnings = await articles.fetch_full_texts(feed, fresh)
+    parsed.entries = [sanitize_entry(e) for e in entries]
+    full = FullText(parsed=parsed, already_stored=len(known), warnings=warnings)
+    return await loop.run_in_executor(worker, work.ingest_feed, feed, result, state, full)
 
 
 def _load_learned(sink: Sink, sources: set[str]) -> dict[str, LearnedState]:
@@ -153,9 +192,26 @@ def _learn(sink: Sink, feed: FeedSpec, entries: list[RawEntry], new_ids: set[str
         sink.put_state(f"learned:{feed.source}", state.to_dict())
 
 
+def parse_sanitised(result: FetchResult, feed: FeedSpec) -> ParsedFeed:
+    """Parse a fetched feed; only sanitised HTML is ever stored (raw_items) and cleaned, so a later
+    re-clean from the store reproduces this run's text."""
+    parsed = parse_feed(result, feed)
+    parsed.entries = [sanitize_entry(e) for e in parsed.entries]
+    return parsed
+
+
+@dataclass(slots=True)
+class FullText:
+    """A full-text feed, parsed on the event loop side, its new entries' article pages fetched."""
+
+    parsed: ParsedFeed  # only the entries not stored yet, their content replaced by the page's text
+    already_stored: int
+    warnings: list[str]
+
+
 def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, pipeline: Pipeline,
                  sink: Sink, settings: Settings, report: ShardReport, log: Any,
-                 learned: dict[str, LearnedState] | None = None) -> FeedReport:
+                 learned: dict[str, LearnedState] | None = None, full_text: FullText | None = None) -> FeedReport:
     fr = FeedReport(url=feed.url, name=feed.source, http_status=result.status, elapsed_s=result.elapsed_s)
     parsed = None
     try:
@@ -166,18 +222,20 @@ def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, p
             fr.status = "not_modified"
             log.info("feed %s: not modified", feed.source)
         else:
-            parsed = parse_feed(result, feed)
-            # only sanitised HTML is ever stored (raw_items), and the same HTML is what gets cleaned,
-            # so a later re-clean from the store reproduces this run's text
-            parsed.entries = [sanitize_entry(e) for e in parsed.entries]
+            parsed = full_text.parsed if full_text else parse_sanitised(result, feed)
             fr.warnings.extend(parsed.warnings)
             for w in parsed.warnings:
                 log.warning("feed %s: %s", feed.source, w)
-            fr.entries = len(parsed.entries)
+            if full_text:
+                fr.warnings.extend(full_text.warnings)
+                for w in full_text.warnings:
+                    log.warning("feed %s: %s", feed.source, w)
+            fr.entries = len(parsed.entries) + (full_text.already_stored if full_text else 0)
             fetched_at = datetime.now(UTC)
             articles = [_clean_entry(e, feed, pipeline, fetched_at, fr, log) for e in parsed.entries]
             stats = _write(sink, articles, settings.batch_size)
             fr.new, fr.updated, fr.unchanged = len(stats.new), len(stats.updated), len(stats.unchanged)
+            fr.unchanged += full_text.already_stored if full_text else 0
             fr.duplicates, fr.rejected, fr.spooled = len(stats.duplicates), len(stats.rejected), len(stats.spooled)
             if stats.spooled:
                 fr.warnings.append(f"{len(stats.spooled)} article(s) spooled locally: the store was unreachable; "

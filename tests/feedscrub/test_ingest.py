@@ -155,3 +155,74 @@ def test_only_sanitised_html_is_stored(httpserver, tmp_path, settings):
         assert bad not in raw.raw_content, bad
     assert 'class="sharedaddy"' in raw.raw_content  # the cleaners still see the widget
     assert raw.text == "The ferry will run hourly from June.\n\nmore"
+
+
+PAGE_TEMPLATE = """<!DOCTYPE html><html><head><title>{title}</title></head><body>
+<nav><a href="/">Home</a> <a href="/sport">Sport</a></nav>
+<article><h1>{title}</h1>
+<p>{lead}</p>
+<p>{body}</p>
+<p>Fishermen who use the inner basin were told to move their boats to the north pontoon.</p>
+</article><footer>Copyright Millbrook Post. Contact us.</footer></body></html>"""
+
+
+BODIES = [
+    "The harbour board said the work would be paid from the port's own reserves, without a rise in berth "
+    "fees, and that the contractor had agreed to keep one lane of the quay road open throughout the summer.",
+    "Divers will spend three weeks inspecting the timber piles under the old fish market, some of which date "
+    "from 1911, before engineers decide whether the building can stay open during the works next year.",
+    "The second phase replaces the lighting along the promenade with low lamps that the council says will "
+    "cut its electricity bill by a third and keep light away from the nesting terns on the breakwater.",
+]
+
+
+def _summary_feed(base: str, n: int) -> str:
+    items = "".join(
+        f"<item><title>Quay works, part {i}</title><link>{base}/story/{i}</link><guid>q-{i}</guid>"
+        f"<description>Works on the quay begin (part {i}).</description></item>" for i in range(n))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Millbrook</title>{items}</channel></rss>'
+
+
+def test_full_text_feeds_get_the_article_page_once_per_new_article(httpserver, tmp_path):
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text("fetch:\n  allow_private_addresses: ['127.0.0.1/32']\n", encoding="utf-8")
+    settings = load_settings(cfg)
+    base = httpserver.url_for("").rstrip("/")
+
+    def serve(items: int) -> None:
+        httpserver.clear()
+        httpserver.expect_request("/feed.xml").respond_with_data(_summary_feed(base, items),
+                                                                 content_type="application/rss+xml")
+        for i in range(3):
+            httpserver.expect_request(f"/story/{i}").respond_with_data(
+                PAGE_TEMPLATE.format(title=f"Quay works, part {i}",
+                                     lead=f"Work on the old quay, part {i} of the harbour plan, starts on Monday.",
+                                     body=BODIES[i]),
+                content_type="text/html; charset=utf-8")
+
+    serve(2)
+    feed = FeedSpec(url=httpserver.url_for("/feed.xml"), name="Millbrook", full_text=True)
+    db = tmp_path / "ft.db"
+
+    report = run_shard([feed], settings, f"sqlite:///{db}")
+    assert report.feeds[0].new == 2, report.feeds[0]
+    texts = _stored_texts(db)
+    assert all("north pontoon" in t for t in texts)  # the page's text, not the one-line summary
+    assert not any("Home" in t or "Contact us" in t for t in texts)  # navigation and footer left out
+
+    serve(3)  # one more item in the feed
+    report = run_shard([feed], settings, f"sqlite:///{db}")
+    fetched = [req.path for req, _ in httpserver.log]
+    assert fetched.count("/story/2") == 1 and "/story/0" not in fetched and "/story/1" not in fetched
+    assert report.feeds[0].new == 1 and report.feeds[0].unchanged == 2
+
+
+def test_full_text_pages_on_private_addresses_are_refused_by_default(httpserver, tmp_path, settings):
+    base = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request("/feed.xml").respond_with_data(_summary_feed(base, 1), content_type="application/rss+xml")
+    feed = FeedSpec(url=httpserver.url_for("/feed.xml"), name="Millbrook", full_text=True)
+    report = run_shard([feed], settings, f"sqlite:///{tmp_path / 'r.db'}")
+    fr = report.feeds[0]
+    assert fr.new == 1  # the summary is stored
+    assert any(w.startswith("full_text_refused") and "/story/0" in w for w in fr.warnings), fr.warnings
+    assert "/story/0" not in [req.path for req, _ in httpserver.log]
