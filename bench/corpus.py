@@ -45,12 +45,33 @@ class Article:
     language: str
 
 
+FIRST = ["Ana", "Tomas", "Priya", "Kwame", "Lena", "Marco", "Sofia", "Dmitri", "Aisha", "Jonas", "Mei", "Rafael"]
+LAST = ["Okafor", "Lindqvist", "Moreau", "Castillo", "Brandt", "Nakamura", "Haddad", "Kowalski", "Reyes", "Osei"]
+NOUNS = ["budget", "bridge", "clinic", "school", "harbour", "tram line", "reservoir", "library", "market",
+         "housing plan", "ferry", "stadium", "water plant", "bus depot", "cycle lane", "museum", "pier"]
+ADJS = ["delayed", "disputed", "long-awaited", "costly", "temporary", "revised", "smaller", "regional"]
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
 def _sentence(rng: random.Random) -> str:
+    # numbers, names and word choices vary in every sentence, as in real copy, so two articles
+    # share few 5-word runs (what near-duplicate detection looks at)
+    n = rng.randint(2, 980)
     kind = rng.random()
-    if kind < 0.25:
-        return f"\u201c{rng.choice(QUOTES)},\u201d said {rng.choice(PEOPLE)}."
+    if kind < 0.2:
+        return f"\u201c{rng.choice(QUOTES)} on the {rng.choice(NOUNS)},\u201d said {_name(rng)}, {rng.randint(24, 80)}."
+    if kind < 0.5:
+        return (f"The {rng.choice(ADJS)} {rng.choice(NOUNS)} in {rng.choice(PLACES)} will cost about "
+                f"${n} million, {rng.randint(2, 40)}% more than planned in {rng.randint(2015, 2024)}.")
+    if kind < 0.75:
+        return (f"{_name(rng)}, who {rng.choice(VERBS)} the {rng.choice(NOUNS)} plan, told {rng.randint(3, 300)} "
+                f"residents at a meeting on {rng.choice(['Monday', 'Tuesday', 'Friday', 'Sunday'])} that "
+                f"{rng.choice(THINGS)} would follow within {rng.randint(2, 18)} months.")
     return (f"On {rng.choice(['Monday', 'Tuesday', 'Friday'])}, officials in {rng.choice(PLACES)} "
-            f"{rng.choice(VERBS)} {rng.choice(THINGS)}, {rng.choice(PEOPLE)} said.")
+            f"{rng.choice(VERBS)} {rng.choice(THINGS)} after {rng.randint(2, 60)} complaints, {_name(rng)} said.")
 
 
 def article(i: int, rng: random.Random, size: int | None = None) -> Article:

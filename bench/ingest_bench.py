@@ -87,26 +87,29 @@ def write_feed_list(urls: list[str], path: Path) -> Path:
 
 
 def plain_loop(urls: list[str], store: str) -> tuple[float, float, int]:
-    """Fetch + parse + clean + store, one feed after another. Returns (wall s, cpu s, articles)."""
+    """Fetch + parse + clean + store, one feed after another, with the same library calls and store
+    settings as a run (sanitised HTML, near-duplicate index), minus the orchestration: no Prefect,
+    no async, no threads. Returns (wall s, cpu s, articles)."""
     import httpx
     from feedscrub.cleaners.build import PIPELINE_VERSION
     from feedscrub.cleaners.pipeline import Document
     from feedscrub.sinks import open_sink
 
     from feedscrub.config import build_pipeline, load_settings
-    from feedscrub.ingest import make_article
+    from feedscrub.ingest import make_article, parse_sanitised
     from feedscrub.models import FetchResult
-    from feedscrub.parse import parse_feed
     from feedscrub.settings import FeedSpec
 
-    pipeline = build_pipeline(load_settings())
+    settings = load_settings()
+    pipeline = build_pipeline(settings)
     n = 0
     w0, c0 = time.perf_counter(), time.process_time()
-    with httpx.Client() as client, open_sink(store) as sink:
+    with httpx.Client() as client, open_sink(store, near_duplicate_threshold=settings.near_duplicate_threshold,
+                                              shingle_words=settings.near_duplicate_shingle_words) as sink:
         for url in urls:
             r = client.get(url)
             feed = FeedSpec(url=url)
-            parsed = parse_feed(FetchResult(feed_url=url, final_url=url, status=r.status_code, body=r.content,
+            parsed = parse_sanitised(FetchResult(feed_url=url, final_url=url, status=r.status_code, body=r.content,
                                             headers=dict(r.headers)), feed)
             now = datetime.now(UTC)
             arts = [make_article(e, feed, pipeline.clean(Document(e.content, e.content_type, e.title, "en")),
