@@ -98,6 +98,8 @@ def main() -> int:
     rule_samples: dict[str, list[str]] = {}
     shown_frags: list[str] = []
     shown_mt: list[str] = []
+    other_lang: dict[str, int] = {}  # English-feed items tagged another language
+    shown_lang: list[str] = []
     t_clean = 0.0
     for line in manifest.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -124,6 +126,10 @@ def main() -> int:
             s["words"] += len(re.findall(r"\w+", res.text))
             s["frags"] += len(res.foreign_fragments)
             s["mt"] += int(res.flags.machine_translated)
+            if group == "en" and res.language not in ("en", None):
+                other_lang[str(res.language)] = other_lang.get(str(res.language), 0) + 1
+                if len(shown_lang) < args.show:
+                    shown_lang.append(f"{m['file']} {res.language} {res.text[:80]!r}")
             for f in res.foreign_fragments:
                 if len(shown_frags) < args.show:
                     ctx = res.text[max(0, f.start - 40) : f.end + 40].replace("\n", " ")
@@ -153,6 +159,10 @@ def main() -> int:
         "met" if ok else "NOT MET",
     )
     print(
+        "English-feed items tagged another language:",
+        ", ".join(f"{k}={v}" for k, v in sorted(other_lang.items())) or "none",
+    )
+    print(
         "repairs by rule (punctuation, capitals, foreign):",
         ", ".join(f"{k}={v}" for k, v in sorted(rule_counts.items())) or "none",
     )
@@ -164,6 +174,8 @@ def main() -> int:
         print("  fragment:", s)
     for s in shown_mt:
         print("  flagged:", s)
+    for s in shown_lang:
+        print("  language:", s)
     return 0
 
 

@@ -1,8 +1,10 @@
 """Step ``boilerplate``: removes feed boilerplate found by the rule packs (``config/rules``).
 
-Calls to subscribe or follow, share and like widgets, comment-form debris, "The post ... appeared
-first on ...", "Continue reading", related-article lists, wire sign-off codes, AI-assistant text
-and unedited-feed disclaimers. Every removal is an ``Edit`` carrying the rule id and the rule's
+Calls to subscribe, sign up for alerts, follow, support the newsroom or send tips; share and like
+widgets (and the share items under their header, in every language), comment widgets and
+comment-form debris, "The post ... appeared first on ..." and its kin, "Continue reading",
+related-article lists (only when they close the article and look like titles), wire sign-off
+codes, AI-assistant text and unedited-feed / automated-feed notices. Every removal is an ``Edit`` carrying the rule id and the rule's
 description; rules with ``flag: unedited_feed`` also emit evidence for that flag (the paragraph
 goes, the fact that it was there stays). ``flag-only`` rules emit evidence and change nothing.
 
@@ -12,8 +14,9 @@ How rules are applied (the rule format is documented in ``cleaners.rules``):
 2. Each unit is tried against the rules whose keywords it contains: first as a whole (after
    unwrapping brackets and emphasis), then, for ``sentence`` rules, a run of sentences at its end
    or start; stripping repeats while something matches, so a paragraph made of two boilerplate
-   sentences goes entirely.
-3. Position hints and ``after`` chains are checked against the units no rule matched (content),
+   sentences goes entirely. A whole-unit match by rules chained to a heading (``after``) does not
+   stop the sentence cuts: the chain may not hold.
+3. Position hints, ``after`` and ``before`` chains are checked against the units no rule matched (content),
    so a "Leave a Comment" below a share block still counts as last. A rule that matched but failed
    them is a near miss (``feedscrub clean --explain``), and the unit stays.
 
@@ -113,10 +116,15 @@ def match_unit(rules: list[Rule] | KeywordIndex, text: str, start: int, end: int
     cuts: list[tuple[Rule, int, int]] = []
     sentence_rules = [r for r in candidates if r.scope == "sentence"]
     lo, hi = start, end
+    chained: list[tuple[Rule, str]] = []
     for _ in range(6):
         whole = _try_whole(candidates, text, lo, hi)
-        if whole:  # (after cuts: the rest went too; the cuts become part of the whole)
-            return whole, cuts
+        if whole and any(not r.after for r, _ in whole):
+            return whole, cuts  # (after cuts: the rest went too; the cuts become part of the whole)
+        if whole and lo == start and hi == end:
+            # only rules chained to a heading ("after") take the whole line: they hold only after
+            # that heading, so the sentence cuts are still needed when it is not there
+            chained = whole
         if not sentence_rules:
             break
         cut = _cut_edge(sentence_rules, text, lo, hi)
@@ -134,7 +142,7 @@ def match_unit(rules: list[Rule] | KeywordIndex, text: str, start: int, end: int
                 hi -= 1
         if lo >= hi:
             break
-    return [], cuts
+    return chained, cuts
 
 
 def _cut_edge(rules: list[Rule], text: str, lo: int, hi: int) -> tuple[Rule, int, int] | None:
@@ -221,6 +229,11 @@ class RemoveBoilerplate:
                         if ok and rule.after:
                             ok = bool(prev and prev.whole and (prev.whole[0].id in rule.after
                                                                or prev.whole[0].id == rule.id))
+                        if ok and rule.before:
+                            # a heading with nothing it heads is content ("See also" + a kept list)
+                            nxt = units[i + 1] if i + 1 < len(units) else None
+                            ok = nxt is None or (not nxt.content and any(
+                                r.id in rule.before for r, _ in nxt.candidates))
                         if ok:
                             u.whole = (rule, matched)
                             break

@@ -16,6 +16,9 @@ word only when all of these hold:
   function word followed by a capitalised word) stays;
 - the word before is not one that introduces a title (``called``, ``titled``, ``named``...);
 - the line is not in title case (a headline), and it is not inside quotation marks;
+- after a sentence-opening preposition, ``The`` followed by a lowercase word is lowered too
+  (``Brandenburg. In The affected municipalities`` → ``In the affected``); ``In The Hague``,
+  ``On The Media`` and title-case lines stay;
 - pronouns (``He``, ``His``...) stay in text that speaks of God (``God``, ``Lord``, ``Jesus``...),
   where capitalised divine pronouns are deliberate.
 
@@ -56,6 +59,12 @@ TITLE_INTRODUCERS = frozenset(
 )
 _DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
 _CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*)(?:[ \t]+(\S+))?)")
+_OPENING_THE = re.compile(
+    r"(?:^|(?<=[.!?][ \t])|(?<=[.!?][\"”’)][ \t]))[ \t]*(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
+    r"Across|Along|Around|Among|Between|Since|Until|Despite|Throughout|Within|Without)[ \t]+(The)"
+    r"(?=[ \t]+[a-z][a-z’'-]*\b(?![ \t]+[A-Z]))",
+    re.MULTILINE,
+)
 _PREV_WORD = re.compile(r"([A-Za-z’'-]+)[ \t]+$")
 
 
@@ -129,8 +138,18 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
                 f"capitalised {low!r} mid-sentence after a lowercase word",
             )
         )
+    for m in _OPENING_THE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start(1)) + 1
+        line_end = text.find("\n", m.end(1))
+        if _title_case_line(text[line_start : line_end if line_end >= 0 else len(text)]):
+            continue
+        if _open_quote(text, m.start(1), line_start) >= 0:
+            continue
+        edits.append(Edit("capitals.stranded", m.start(1), m.end(1), "The", "the",
+                          "capitalised 'the' after a sentence-opening preposition"))
     if not edits:
         return text, []
+    edits.sort(key=lambda e: e.start)
     out: list[str] = []
     pos = 0
     for e in edits:

@@ -5,6 +5,7 @@ stripping it; it turns what the steps found into:
 
 - ``language``: detected on the cleaned text (``cleaners.language``; the ``foreign`` step already
   detected it and left it in ``ctx.language``), falling back to the feed's declared language
+  when the text is short (``SHORT_TEXT_WORDS``) or the guess unsure (``SURE_LANGUAGE_PROB``), and
   when the text is too short to tell;
 - ``language_mismatch``: the feed declares one language and the text reads as another
   (detection probability >= 0.8), with the two in its evidence;
@@ -38,6 +39,10 @@ from .pipeline import CleanResult, Context
 __all__ = ["finish", "machine_translation_score", "reanchor"]
 
 MISMATCH_MIN_PROB = 0.8
+# Below this many words, or this detection probability, the feed's declared language wins over a
+# detected other one: commit messages and one-line items get exotic guesses (id, sq, it).
+SHORT_TEXT_WORDS = 25
+SURE_LANGUAGE_PROB = 0.9
 
 # Weight of each signal (per occurrence) and how many occurrences count at most.
 MT_SIGNALS: dict[str, tuple[float, int]] = {
@@ -54,6 +59,10 @@ MT_MIN_POINTS = 2.0  # below this many points the score is scaled down (one stra
 # Without a foreign fragment, the score is scaled by the share of this many strong artifacts.
 MT_STRONG = ("bracketed_leftover", "capitals.stranded", "punct.stray_closer")
 MT_MIN_STRONG_WITHOUT_FRAGMENTS = 3
+# Fragments alone (no artifact) flag an article only from this many points: one or two weak
+# fragments in a long, clean article are a name or a quotation missed, not a translation.
+MT_MIN_FRAGMENT_POINTS_ALONE = 2.5
+MT_STRONG_FRAGMENT = 0.6  # a fragment reported with less confidence is weak
 MT_SCALE = 2.5  # points per 1,000 words at which the score reaches 1 - 1/e
 MT_MIN_WORDS = 300  # shorter texts are scored as if this long (a short text is no denser)
 
@@ -72,8 +81,10 @@ def machine_translation_score(signals: Counter[str], words: int) -> tuple[float,
     ``points`` weighs each signal (``MT_SIGNALS``); the score is ``1 - exp(-density / MT_SCALE)``
     with ``density`` the points per 1,000 words (texts shorter than ``MT_MIN_WORDS`` count as that
     long), scaled down when the evidence is thin: by ``points / MT_MIN_POINTS`` below that many
-    points (one stray fragment is no translation), and, when no foreign fragment was found, by the
-    share of ``MT_MIN_STRONG_WITHOUT_FRAGMENTS`` strong artifacts present (spacing, empty brackets
+    points (one stray fragment is no translation); by the square of ``points /
+    MT_MIN_FRAGMENT_POINTS_ALONE`` when fragments are the only signal (two weak fragments in a long
+    clean article are no translation; a weak fragment counts half); and, when no foreign fragment
+    was found, by the share of ``MT_MIN_STRONG_WITHOUT_FRAGMENTS`` strong artifacts present (spacing, empty brackets
     and glued words alone are sloppy copy, not translation).
     """
     points = sum(w * min(signals.get(name, 0), cap) for name, (w, cap) in MT_SIGNALS.items())
@@ -83,6 +94,8 @@ def machine_translation_score(signals: Counter[str], words: int) -> tuple[float,
     if not signals.get("foreign_fragment"):
         strong = sum(signals.get(k, 0) for k in MT_STRONG)
         score *= min(1.0, strong / MT_MIN_STRONG_WITHOUT_FRAGMENTS)
+    elif not any(signals.get(k) for k in MT_SIGNALS if k != "foreign_fragment"):
+        score *= min(1.0, points / MT_MIN_FRAGMENT_POINTS_ALONE) ** 2
     return score, points
 
 
@@ -154,6 +167,10 @@ def finish(ctx: Context, text: str) -> CleanResult:
     feed_lang = _lang_code(ctx.document.feed_language)
     if lang is None:
         lang, prob = feed_lang, 0.0
+    elif feed_lang and lang != feed_lang and (
+        prob < SURE_LANGUAGE_PROB or len(_WORDS.findall(final)) < SHORT_TEXT_WORDS
+    ):
+        lang, prob = feed_lang, 0.0  # a short or unsure guess ("For more visit ...": sq) yields
     if feed_lang and lang and lang != feed_lang and prob >= MISMATCH_MIN_PROB:
         flags.language_mismatch = True
         flags.evidence.setdefault("language_mismatch", []).append(
@@ -168,7 +185,8 @@ def finish(ctx: Context, text: str) -> CleanResult:
 
     # machine translation: leftovers and translation-tool artifacts per 1,000 words
     signals: Counter[str] = Counter()
-    signals["foreign_fragment"] = len(fragments)
+    # a weak fragment (a pair of function words scoring near the threshold) counts half
+    signals["foreign_fragment"] = sum(1.0 if f.score >= MT_STRONG_FRAGMENT else 0.5 for f in fragments)
     evidence: list[Evidence] = [Evidence(f"foreign.{f.lang}", f.text, f.score) for f in fragments]
     for e in ctx.edits:
         if e.rule in ("foreign.glossary", "foreign.bracket_marker"):

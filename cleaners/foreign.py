@@ -18,13 +18,26 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
 - a sentence connector from ``SINGLE_CONNECTORS`` (``además``, ``inoltre``, ``außerdem``),
   commas or not; an elided article and noun (``l'entreprise``, ``dell'anno``);
 - anything filling a pair of square brackets that reads as ``L`` (see ``_bracketed``):
-  ``[la capital]``, ``[a comunidade]``, ``[die Regierung]``, ``[ayuntamiento]``.
+  ``[la capital]``, ``[a comunidade]``, ``[die Regierung]``, ``[ayuntamiento]``, capitalised or
+  not (``[La Ville]``, ``[l'État]``, ``[A Prefeitura]``); ``[Kalashnikov]`` (one proper noun) and
+  ``[the minister]`` (English) are editorial;
+- function words of ``L`` between names: ``como Madrid ou Barcelona``, ``entre Lyon et Lille``
+  (``_interleaved``); function words leading into a capitalised noun of ``L`` that English does
+  not know: ``the Navy e do Exército``.
+
+An accepted fragment is extended over the foreign words that finish it (``selon une`` +
+``source syndicale``, ``und den`` + ``Heizkostenzuschuss``; see ``_extend``).
 
 What is *not* a leftover, and never reported:
 
 - names: capitalised words never start a fragment (except a sentence-initial function word such
   as ``Según`` followed by lowercase English); lowercase words between capitalised ones belong to
-  the name (``Río de la Plata``, ``Cerro del Fortín``, ``Der Weg einer Freiheit``), and so do
+  the name (``Río de la Plata``, ``Cerro del Fortín``, ``Der Weg einer Freiheit``, ``Caisse de
+  dépôt et placement du Québec``: up to five, when the first capitalised word is a word of ``L`` or
+  unknown to English, so not ``the Navy e do Exército``), so do those of a name in sentence case
+  (``Société nationale des chemins de fer``) or spelled out before its acronym (``Office québécois
+  de la langue française (OQLF)``), ALL-CAPS words opening a line (datelines: ``SÃO PAULO —``,
+  ``RIO DE JANEIRO —``), and
   ``de``/``del``/``da``/``von``... before a capitalised word (``the de Blasio era``); a title in
   sentence case continues its capitalised first word (``Cien años de soledad``); a capitalised
   fragment alone on its line is a title in a list; runs of four or more ALL-CAPS words are names
@@ -401,8 +414,8 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
     a name/loan/title rule let pass, are appended to ``near`` when given (``--explain``).
     """
     lex = _Lexicon.get()
-    if not _may_hold_fragments(text, lex):
-        return []
+    if not _may_hold_fragments(text, lex) and "[" not in text:
+        return []  # (brackets may hold a capitalised leftover the quick look skips: [A Prefeitura])
     words = _words(text)
     if not words:
         return []
@@ -429,9 +442,17 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             k = i + 1
             while k < n and words[k].upper and not words[k - 1].glued_after:
                 k += 1
-            if k - i == 1 or k - i > MAX_CAPS_RUN:
-                i = k  # an acronym (MIT, DEL) or a name or heading in capitals (BOM DIA BOA TARDE)
-                continue
+            if k - i == 1 or k - i > MAX_CAPS_RUN or _caps_dateline(text, words, i, k):
+                i = k  # an acronym (MIT, DEL), a name or heading in capitals (BOM DIA BOA TARDE),
+                continue  # or a dateline (SÃO PAULO —, RIO DE JANEIRO —)
+        k = _interleaved(words, i, lean, lex)
+        if k:
+            run = words[i:k]
+            lang = max(lean, key=lambda x: lean[x][0])
+            if not any(a < run[-1].end and run[0].start < b for a, b in taken):
+                found.append(_make(text, run, lang, run_threshold, set(lean)))
+            i = k
+            continue
         # grow a run of words leaning to a common language, stopping at punctuation
         langs = set(lean)
         j = i + 1
@@ -451,16 +472,31 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             j += 1
         run = words[i:j]
         lang, score = _best(run, langs, lex)
+        if lang and (_is_name_part(words, i, j, lang, lex) or _acronym_name(text, words, i, j)):
+            i = j  # a shorter run inside a name is still part of the name
+            continue
+        if lang and score < run_threshold and j < n and not words[j - 1].glued_after:
+            # "the Navy e do Exército": function words leading into a capitalised noun of L that
+            # English does not know (an institution named in L) are one leftover with it
+            nxt = words[j]
+            r_next, f_next = lex.ratio(nxt.low, lang) if nxt.low else (0.0, 0.0)
+            if nxt.cap and r_next >= STRONG_RATIO and f_next >= 1e-5 and lex.en_freq(nxt.low) < 1e-7:
+                j += 1
+                run = words[i:j]
+                score += r_next
         if (
             lang
             and _accept(run, lang, score, lex, run_threshold, words, j - 1)
-            and not _is_name_part(words, i, j)
             and not _is_loan(words, i, j)
-            and not _is_compound_name(text, words, i, j, lang, lex)
         ):
+            if _is_compound_name(text, words, i, j, lang, lex):
+                i = j  # tacos de canasta: the whole run is the name, not just its first words
+                continue
             if not any(a < run[-1].end and run[0].start < b for a, b in taken) and not _whole_line_title(
                 text, run
             ):
+                j = _extend(words, j, lang, lex)
+                run = words[i:j]
                 found.append(_make(text, run, lang, score, langs))
             i = j
         elif j - i > 1:
@@ -488,8 +524,9 @@ _BRACKETED = re.compile(r"\[([^\[\]\n]{1,60})\]")
 def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
     """``[la capital]``: a translation tool's marker around an untranslated phrase.
 
-    One word must be plainly foreign (``[ayuntamiento]``: 300 times likelier in ``L``, unknown
-    to English). Otherwise the brackets are evidence enough for a weaker phrase: two to four words, the first a
+    One word must be plainly foreign (``[ayuntamiento]``, ``[l'État]``: 300 times likelier in
+    ``L``, unknown to English; capitalised only after an elided article: ``[Kalashnikov]`` is a
+    name). Otherwise the brackets are evidence enough for a weaker phrase: two to four words, the first a
     frequent function word of ``L`` at least as likely in ``L`` as in English (``la``, ``a``,
     ``il``, ``die``), every word known in ``L``, and a summed score of at least 2
     (``[la capital]``, ``[a comunidade]``). Editorial brackets (``[the minister]``, ``[sic]``,
@@ -505,7 +542,7 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
             len(inner) == 1
             and inner[0].low
             and not inner[0].masked
-            and not (inner[0].cap or inner[0].upper)
+            and not ((inner[0].cap and not _ELISION.match(inner[0].low)) or inner[0].upper)
             and inner[0].start == m.start(1)
             and inner[0].end == m.end(1)
         ):
@@ -519,13 +556,19 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
             continue
         if inner[0].start != m.start(1) or inner[-1].end != m.end(1):
             continue
-        names = any(w.cap or w.upper for w in inner[1:])  # "[La Nación]": a name, unless German
+        # "[La Ville]", "[Die Stadt]": capitals do not make a name when the phrase opens with an
+        # article or preposition of L that English does not use ("[La]" is not English)
+        names = any(w.upper for w in inner)
         for lang in CANDIDATE_LANGS:
             if names and lang != "de":
                 continue
             r0, f0 = lex.ratio(inner[0].low, lang)
             if f0 < FUNCTION_MIN_FREQ or r0 < 0:
                 continue
+            if any(w.cap for w in inner[1:]) and lang != "de" and r0 < 1.0 and not all(
+                lex.ratio(w.low, lang)[0] >= STRONG_RATIO for w in inner[1:]
+            ):
+                continue  # "[A Prefeitura]" passes: "prefeitura" is plainly Portuguese
             rest = [lex.ratio(w.low, lang) for w in inner[1:]]
             if any(f < 1e-6 for _, f in rest):
                 continue
@@ -638,14 +681,61 @@ def _accept(
     return w.low in SINGLE_LEFTOVERS
 
 
-def _is_name_part(words: list[_Word], i: int, j: int) -> bool:
+MAX_NAME_LOWERCASE = 5  # "Caisse de dépôt et placement du Québec"
+_ACRONYM = re.compile(r"\s*\((?-i:[A-Z][A-Za-z&.]{1,9})\)")
+
+
+def _name_like(w: _Word, lang: str, lex: _Lexicon) -> bool:
+    """A capitalised word that can open a name in ``lang``: a word of ``lang`` (Conseil, Río) that
+    is no function word (Según), or a word English does not know (Lula); not "Navy" or "The"."""
+    if not w.cap or w.glued_after:
+        return False
+    lean = lex.leanings(w.low)
+    if lang in lean:
+        return lean[lang][1] < FUNCTION_MIN_FREQ and w.low not in SINGLE_LEFTOVERS
+    return lex.en_freq(w.low) < 1e-6
+
+
+def _is_name_part(words: list[_Word], i: int, j: int, lang: str = "", lex: _Lexicon | None = None) -> bool:
     """Lowercase words inside a capitalised name or title.
 
-    ``Río de la Plata``, ``Cerro del Fortín``, ``Der Weg einer Freiheit``: up to three lowercase
-    words between capitalised words. ``Calzada de Guadalupe`` after a lowercase word too, when
-    the run is a name connector such as ``de``/``del``/``von``.
+    ``Río de la Plata``, ``Conseil du patronat du Québec``, ``Caisse de dépôt et placement du
+    Québec``: up to five lowercase words between a capitalised word of the name's language (or
+    one English does not know) and another capitalised word; ``Office québécois de la langue
+    française (OQLF)``: a capitalised word, lowercase words, then an acronym in brackets.
+    ``Société nationale des chemins de fer``: lowercase words of the name's language all the way
+    from its capitalised first word. ``Calzada de Guadalupe`` after a lowercase word too, when
+    the run is a name connector such as ``de``/``del``/``von``. Not a name: ``the Navy e do
+    Exército`` (Navy is plain English).
     """
     run = words[i:j]
+    if lex is not None and lang and not run[-1].glued_after:
+        a = i - 1  # walk left over lowercase words to a capitalised one
+        while a >= 0 and words[a].low and not (words[a].cap or words[a].upper) \
+                and not words[a].glued_after and j - a <= MAX_NAME_LOWERCASE:
+            a -= 1
+        b = j  # and right
+        while b < len(words) and words[b].low and not (words[b].cap or words[b].upper) \
+                and not words[b - 1].glued_after and b - a <= MAX_NAME_LOWERCASE + 1:
+            b += 1
+        if a >= 0 and words[a].cap and not words[a].glued_after and not words[b - 1].glued_after:
+            left_name = _name_like(words[a], lang, lex)
+            right_cap = b < len(words) and (words[b].cap or words[b].upper) and b - a - 1 <= MAX_NAME_LOWERCASE
+            # every word between is a word of the name's language ("La Paz y la neighboring El
+            # Alto" is not one name: English goes on)
+            same_lang = all(lex.ratio(w.low, lang)[1] >= 1e-6 and lex.ratio(w.low, lang)[0] >= -0.3
+                            for w in words[a + 1:b])
+            if right_cap and left_name and same_lang:
+                return True
+    if lex is not None and lang:
+        # "the Société nationale des chemins de fer français": a name in sentence case, words of
+        # L all the way from its capitalised first word
+        a = i - 1
+        while a >= max(0, i - 4) and words[a].low and not (words[a].cap or words[a].upper) \
+                and not words[a].glued_after and lang in lex.leanings(words[a].low):
+            a -= 1
+        if 0 <= a < i - 1 and _name_like(words[a], lang, lex) and lang in lex.leanings(words[a].low):
+            return True
     after = words[j] if j < len(words) else None
     before = words[i - 1] if i > 0 else None
     if (
@@ -654,11 +744,92 @@ def _is_name_part(words: list[_Word], i: int, j: int) -> bool:
         and not before.glued_after
         and len(run) <= 3
         and (run[-1].cap or (after is not None and after.cap and not run[-1].glued_after))
+        and (lex is None or not lang or before.upper or _name_like(before, lang, lex))
     ):
         return True
     if after is None or not after.cap or run[-1].glued_after:
         return False
     return all(w.low in NAME_CONNECTORS for w in run) and run[0].low in _NAME_LINKS_BEFORE_CAPITAL
+
+
+def _acronym_name(text: str, words: list[_Word], i: int, j: int) -> bool:
+    """``Office québécois de la langue française (OQLF)``: a name spelled out before its acronym."""
+    a = i - 1
+    while a >= 0 and words[a].low and not (words[a].cap or words[a].upper) and j - a <= 8:
+        a -= 1
+    if a < 0 or not words[a].cap or any(w.glued_after for w in words[a:i]):
+        return False
+    b = j
+    while b < len(words) and words[b].low and not (words[b].cap or words[b].upper) \
+            and not words[b - 1].glued_after and b - a <= 9:
+        b += 1
+    if words[b - 1].glued_after:
+        return False
+    return bool(_ACRONYM.match(text, words[b - 1].end))
+
+
+def _interleaved(words: list[_Word], i: int, lean: dict[str, tuple[float, float]], lex: _Lexicon) -> int:
+    """``como Madrid ou Barcelona``, ``entre Lyon et Lille``: a function word of L plainly not
+    English, a capitalised name, a conjunction of L, a name. Returns the end index, or 0.
+
+    Not after a capitalised word (``Banco de Madrid y Barcelona`` is a name) and not at a
+    sentence start.
+    """
+    w = words[i]
+    if w.cap or w.upper or w.low in ENGLISH_HOMOGRAPHS or i + 4 > len(words):
+        return 0
+    if i > 0 and (words[i - 1].cap or words[i - 1].upper) and not words[i - 1].glued_after:
+        return 0
+    strong = [lg for lg, (r, f) in lean.items() if r >= STRONG_RATIO and f >= FUNCTION_MIN_FREQ]
+    if not strong or lex.en_freq(w.low) > SINGLE_MAX_EN_FREQ:
+        return 0
+    a, conj, b = words[i + 1 : i + 4]
+    if w.glued_after or not a.cap or a.glued_after or conj.glued_after or not b.cap:
+        return 0
+    if conj.cap or not conj.low or len(conj.low) > 2:
+        return 0
+    conj_lean = lex.leanings(conj.low)
+    if not any(lg in conj_lean for lg in strong):
+        return 0
+    return i + 4
+
+
+def _caps_dateline(text: str, words: list[_Word], i: int, k: int) -> bool:
+    """ALL-CAPS words opening a line (with the capitals before them): a dateline or place name."""
+    a = i
+    while a > 0 and words[a - 1].upper and not words[a - 1].glued_after:
+        a -= 1
+    line_start = text.rfind("\n", 0, words[a].start) + 1
+    return not text[line_start : words[a].start].strip(" \t" + _LEAD)
+
+
+def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
+    """Grow an accepted fragment over the foreign words that finish it.
+
+    ``selon une`` + ``source syndicale``, ``und den`` + ``Heizkostenzuschuss``: up to three more
+    lowercase words known in ``lang``, ending with one plainly not English (ten times likelier in
+    ``lang``), or a long German compound noun English does not know; stops at punctuation and
+    at other capitalised words (``laut der Stadträtin``, ``e dalla Regione``: a title or name).
+    """
+    best = j
+    k = j
+    while k < len(words) and k < j + 3 and not words[k - 1].glued_after:
+        w = words[k]
+        if not w.low or w.masked or w.upper:
+            break
+        r, f = lex.ratio(w.low, lang)
+        fen = lex.en_freq(w.low)
+        if w.cap:
+            if lang == "de" and k == j and fen == 0.0 and len(w.low) >= 12:
+                best = k + 1
+            break
+        plainly = r >= RUN_WORD_MIN_RATIO and f >= 1e-6 and fen < COMMON_ENGLISH_FREQ
+        if plainly:
+            best = k + 1
+        elif f < 1e-6:
+            break
+        k += 1
+    return best
 
 
 def _make(text: str, run: list[_Word], lang: str, score: float, langs: set[str]) -> Found:
@@ -729,6 +900,9 @@ class FindForeignFragments:
             repair = None
             if f.bracket_start >= 0:
                 english = _glossary_lookup(glossary, f.lang, f.text)
+                if english and english[:1].isupper() and not _sentence_start(text, f.bracket_start) \
+                        and english.split()[0] in ("The", "A", "An"):
+                    english = english[0].lower() + english[1:]  # "asked [l'État] for" -> "the state"
                 if english is not None and ctx.settings.rule_enabled("foreign.glossary", source):
                     repair = (
                         "foreign.glossary",

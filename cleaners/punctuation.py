@@ -9,7 +9,9 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
   Alone it goes only when it stands apart (``word )``): ``a)`` and ``1)`` enumerations stay.
 - ``punct.unclosed_open``: an opening parenthesis never closed in its paragraph, holding at most
   four capitalised words, acronyms or figures before a comma or full stop: ``Agency (Aemet, do``
-  → ``Agency (Aemet), do``. Longer run-ons are left alone (too uncertain to close).
+  → ``Agency (Aemet), do``. Longer run-ons are left alone (too uncertain to close). An opener
+  followed by a space and a lowercase clause that never closes is dropped: ``rains ( segundo
+  researchers`` → ``rains segundo researchers``.
 - ``punct.empty_brackets``: ``()``, ``( )``, ``[]``, ``[ ]`` standing apart from a word go, with
   one space. ``push()`` (code) stays.
 - ``punct.space_before``: ``next year .`` → ``next year.``, ``rained ,`` → ``rained,`` after a
@@ -83,6 +85,9 @@ def _english(word: str) -> float:
 _Candidate = tuple[int, int, str, str, str]  # start, end, after, rule, reason
 
 
+_STRAY_OPEN = re.compile(r"\( (?=[^\W\d_A-Z]*[a-zß-ÿ])(?=[^\W\d_])")
+
+
 def _brackets(text: str) -> list[_Candidate]:
     """Stray closers and unclosed openers, paragraph by paragraph."""
     out: list[_Candidate] = []
@@ -106,6 +111,11 @@ def _brackets(text: str) -> list[_Candidate]:
                     pos = para_start + m.end(1)
                     body_end = pos - (1 if para[m.end(1) - 1] == " " else 0)
                     out.append((body_end, pos, ")", "punct.unclosed_open", "parenthesis never closed"))
+                elif _STRAY_OPEN.match(para, k):  # left on the stack: nothing closes it
+                    # "rains ( segundo researchers": "( " opening a lowercase clause that never
+                    # closes is a translation tool's debris, not an aside
+                    out.append((para_start + k, para_start + k + 2, "", "punct.unclosed_open",
+                                "stray opening parenthesis before a clause that never closes"))
         para_start += len(para)
     return out
 

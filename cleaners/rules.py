@@ -13,8 +13,9 @@ A rule pack is a YAML mapping::
         scope: paragraph           # paragraph | sentence
         action: remove             # remove | flag-only
         flag: unedited_feed        # optional: the flag a match raises (with the matched text)
-        position: {last: 3}        # optional: {first: N} | {last: N} | {edge: N}
+        position: {last: 3}        # optional: {first: N} | {last: N} | {edge: N}; plus {min_before: N}
         after: [en.related_header] # optional: only right after a unit removed by one of these
+        before: [en.related_item]  # optional: only right before one of these, or last of all
         max_words: 40              # optional: longer units never match (cheap guard)
         keywords: [newsletter]     # optional prefilter: lowercase substrings, one must occur
         patterns:
@@ -37,7 +38,9 @@ one pair of enclosing brackets are stripped. ``paragraph`` rules must match the 
 "... extend the hours. Continue reading →" case), and only that run is removed.
 
 Positions count *content* units, i.e. units no rule matched: ``{last: 1}`` means no content unit
-follows; ``{first: 2}`` at most one content unit precedes; ``{edge: N}`` either. A rule that
+follows; ``{first: 2}`` at most one content unit precedes; ``{edge: N}`` either;
+``{min_before: N}`` at least N content units precede (a bare "Comments" link that is a whole
+feed item is not a widget below a story). A rule that
 matches but fails its position or ``after`` condition is reported as a near miss.
 
 Languages: a rule runs on every article whatever its language, because feed boilerplate is often
@@ -77,7 +80,9 @@ class Rule:
     first: int | None = None
     last: int | None = None
     edge: int | None = None
+    min_before: int | None = None
     after: frozenset[str] = frozenset()
+    before: frozenset[str] = frozenset()
     max_words: int | None = None
     keywords: tuple[str, ...] = ()
     examples_match: tuple[str, ...] = ()
@@ -104,11 +109,14 @@ class Rule:
             return False
         if self.last is not None and after >= self.last:
             return False
+        if self.min_before is not None and before < self.min_before:
+            return False
         return not (self.edge is not None and before >= self.edge and after >= self.edge)
 
     @property
     def positional(self) -> bool:
-        return self.first is not None or self.last is not None or self.edge is not None
+        return (self.first is not None or self.last is not None or self.edge is not None
+                or self.min_before is not None)
 
 
 @dataclass(slots=True, frozen=True)
@@ -203,8 +211,8 @@ def _compile_rule(raw: Any, pieces: dict[str, str], where: str) -> Rule:
     if flag is not None and flag not in FLAGS:
         raise ValueError(f"{where}: unknown flag {flag!r}")
     position = raw.get("position") or {}
-    if not isinstance(position, dict) or set(position) - {"first", "last", "edge"}:
-        raise ValueError(f"{where}: position takes first, last or edge")
+    if not isinstance(position, dict) or set(position) - {"first", "last", "edge", "min_before"}:
+        raise ValueError(f"{where}: position takes first, last, edge or min_before")
     for key, value in [*position.items(), ("max_words", raw.get("max_words"))]:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ValueError(f"{where}: {key} must be a positive whole number")
@@ -228,7 +236,9 @@ def _compile_rule(raw: Any, pieces: dict[str, str], where: str) -> Rule:
         first=position.get("first"),
         last=position.get("last"),
         edge=position.get("edge"),
+        min_before=position.get("min_before"),
         after=frozenset(_as_list(raw.get("after"), where)),
+        before=frozenset(_as_list(raw.get("before"), where)),
         max_words=raw.get("max_words"),
         keywords=tuple(str(k).lower() for k in _as_list(raw.get("keywords"), where)),
         examples_match=tuple(str(e) for e in _as_list(examples.get("match"), where)),
@@ -253,7 +263,7 @@ def compile_rules(packs: list[dict[str, Any]]) -> RuleSet:
             by_id[rule.id] = rule
             rules.append(rule)
     for rule in rules:
-        unknown = rule.after - set(by_id)
+        unknown = (rule.after | rule.before) - set(by_id)
         if unknown:
-            raise ValueError(f"{rule.source_file}: rule {rule.id}: 'after' names unknown rules {sorted(unknown)}")
+            raise ValueError(f"{rule.source_file}: rule {rule.id}: 'after'/'before' name unknown rules {sorted(unknown)}")
     return RuleSet(tuple(rules), by_id)

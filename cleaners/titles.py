@@ -2,8 +2,9 @@
 
 ``clean_title(title, ctx) -> (title, edits)`` is called by ``cleaners.flags.finish``. It removes
 
-- a trailing site or section name after `` | ``, `` - ``, `` – ``, `` — ``, `` · ``, `` :: ``
-  or `` » `` ("... edge Athletic 2-1 – SportsWire Daily", "... | International");
+- a trailing site or section name after `` | ``, `` - ``, `` – ``, `` — ``, `` · ``, `` :: ``,
+  `` » ``, `` ~ ``, `` • ``, `` // `` (not a one-word tail after a number: ``Show: 01 — Length``
+  names an episode) ("... edge Athletic 2-1 – SportsWire Daily", "... | International");
 - a leading section label before `` | `` ("Opinion | ...", "WATCH | ...");
 - a "translated from Spanish:" style prefix;
 - HTML entities (``&#8211;``) and doubled whitespace.
@@ -32,7 +33,9 @@ from feedscrub.models import Edit
 
 __all__ = ["clean_title"]
 
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|::|»)\s+")
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|::|»|~|•|//|‖|¦|⋅|›)\s+")
+_ENDS_WITH_NUMBER = re.compile(r"(?:^|\s)(?:#|no\.?\s*|ep\.?\s*|episode\s+|part\s+|vol\.?\s*)?\d+[:.]?$",
+                               re.IGNORECASE)
 _TRANSLATED = re.compile(r"^\s*(?:\[\s*)?(?:translated|translation|machine[- ]translated|traducido|traducción"
                          r"|traduzido|tradução|traduit|traduction|übersetzt|übersetzung)"
                          r"(?:\s+(?:from|del|do|da|de|du|aus|from the)\s+[A-Za-zÀ-ÿ]+)?"
@@ -129,6 +132,10 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
         # In a Title Case title a capitalised tail proves little ("... – Review & Comparisons"):
         # after a dash it must look like a publication or be at most two words.
         weak = _title_case(main) and "|" not in last.group(0) and not _strong_site(tail)
+        # "All Things Measured: 01 — Length": one word after a number is an episode's name
+        episode = (_ENDS_WITH_NUMBER.search(main) is not None and len(tail.split()) == 1
+                   and not _DOMAIN.match(tail.strip()) and tail.strip().lower() not in _SITE_WORDS)
+        weak = weak or episode
         if _site_like(tail) and _long_enough(main) and not weak:
             edits.append(Edit("title.site_suffix", last.start(), len(t), t[last.start():], "",
                               "site or section name"))

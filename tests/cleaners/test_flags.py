@@ -79,6 +79,10 @@ def test_fragment_spans_index_the_final_text():
         ({"punct.space_before": 3, "punct.glued_words": 3, "punct.empty_brackets": 2}, 300, False),
         ({"capitals.stranded": 2, "punct.stray_closer": 2}, 300, True),  # strong artifacts, no leftover
         ({"foreign_fragment": 2}, 3000, False),  # two leftovers in a very long text: too thin
+        ({"foreign_fragment": 1.0}, 600, False),  # two weak fragments (half each), no artifact
+        ({"foreign_fragment": 1.5}, 300, False),  # three weak fragments, no artifact
+        ({"foreign_fragment": 2.0}, 2000, False),  # two fragments alone in a long article
+        ({"foreign_fragment": 2, "punct.unclosed_open": 1}, 400, True),  # with an artifact: flagged
     ],
 )
 def test_machine_translation_score(signals, words, flagged):
@@ -96,6 +100,18 @@ def test_machine_translated_threshold_is_a_setting():
 def test_short_text_falls_back_to_feed_language():
     assert clean("Hola.", feed_language="es-ES").language == "es"
     assert clean("OK", feed_language=None).language is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dr. Amara Okoye: Paediatric sleep clinic opens at St Luke's",
+        "For more visit http://example.org/events",
+        "fix typo in parser; bump version",
+    ],
+)
+def test_short_or_unsure_text_follows_the_declared_language(text):
+    assert clean(text, feed_language="en-US").language == "en"
 
 
 def test_language_mismatch_has_evidence():
