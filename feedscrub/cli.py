@@ -173,11 +173,11 @@ def _print_summary(summary: Any) -> None:
         out.print(f"run skipped: {summary.skipped_reason}", highlight=False)
         return
     t = Table(title="feedscrub run", show_lines=False)
-    for col in ("feed", "status", "http", "new", "updated", "unchanged", "flagged", "note"):
+    for col in ("feed", "status", "http", "new", "updated", "unchanged", "dup", "flagged", "note"):
         t.add_column(col, overflow="fold")
     for r in summary.feeds:
-        t.add_row(r.name, r.status, str(r.http_status or ""), str(r.new), str(r.updated),
-                  str(r.unchanged), str(r.flagged), r.error or "; ".join(r.warnings)[:80])
+        t.add_row(r.name, r.status, str(r.http_status or ""), str(r.new), str(r.updated), str(r.unchanged),
+                  str(r.duplicates), str(r.flagged), r.error or "; ".join(r.warnings)[:80])
     out.print(t)
     out.print(
         f"feeds: {summary.feeds_ok} ok, {summary.feeds_failed} failed, {summary.feeds_skipped} not due | "

@@ -251,8 +251,8 @@ def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, p
                 if a.id in changed and (a.flags.unedited_feed or a.flags.machine_translated):
                     fr.flagged += 1
                     report.flagged.append(_flagged(a, feed))
-            log.info("feed %s: %d entries, %d new, %d updated, %d unchanged, %d flagged",
-                     feed.source, fr.entries, fr.new, fr.updated, fr.unchanged, fr.flagged)
+            log.info("feed %s: %d entries, %d new, %d updated, %d unchanged, %d duplicates, %d flagged",
+                     feed.source, fr.entries, fr.new, fr.updated, fr.unchanged, fr.duplicates, fr.flagged)
     except Exception as exc:  # one feed's surprise must not stop the shard
         fr.status, fr.error_kind, fr.error = "failed", "internal", f"{type(exc).__name__}: {exc}"
         log.error("feed %s: %s", feed.source, fr.error, exc_info=True)

@@ -213,8 +213,9 @@ def run(feeds: int, shards: int, items: int, delay_s: float, kill: bool, timeout
 
         worker_env = {**cluster.env, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}
         for w in ("worker-1", "worker-2"):
+            # --limit: each worker runs at most two flow runs at once, so the shards spread over both
             cluster.start(w, "prefect", "worker", "start", "--pool", pool, "--name", w, "--type", "process",
-                          env=worker_env)
+                          "--limit", "2", env=worker_env)
         time.sleep(3)
 
         runs = []

@@ -7,6 +7,7 @@ Slow (about 3 minutes: the zombie automation waits 90 s without a heartbeat), so
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ def test_a_killed_worker_crashes_its_run_which_is_rerun_with_nothing_lost_or_dup
     spec = importlib.util.spec_from_file_location("scale_out", SCRIPT)
     assert spec and spec.loader
     scale_out = importlib.util.module_from_spec(spec)
+    sys.modules["scale_out"] = scale_out  # dataclasses look their module up while it is executed
     spec.loader.exec_module(scale_out)
 
     report = scale_out.run(feeds=16, shards=4, items=3, delay_s=1.5, kill=True, timeout_s=420)
