@@ -20,6 +20,11 @@ How rules are applied (the rule format is documented in ``cleaners.rules``):
    so a "Leave a Comment" below a share block still counts as last. A rule that matched but failed
    them is a near miss (``feedscrub clean --explain``), and the unit stays.
 
+4. Edge calls (rule ``edge.cta``, switchable like any rule): short lines in the leading or
+   trailing block that no rule names are scored by ``cleaners.edge_calls`` (call verbs, "you",
+   the site's products, platforms, page chrome; reporting and quotes count against) and removed
+   at ``CleanSettings.edge_call_threshold``; a line scoring at least half of it is a near miss.
+
 What this step is not for: boilerplate that only one site uses and no rule names; that is
 ``cleaners.learned``'s job, learned from the site's own articles.
 """
@@ -32,6 +37,7 @@ from typing import Any
 
 from feedscrub.models import Edit, Evidence
 
+from . import edge_calls
 from .pipeline import Context, StepResult
 from .rules import KeywordIndex, Rule, RuleSet
 
@@ -42,6 +48,15 @@ _SENTENCE_GAP = re.compile(r"(?<=[.!?…])([\"”’»)\]]*)(\s+)")
 _WRAP_EDGE = re.compile(r"^[\s*_]+|[\s*_]+$")
 _PAIRS = {"(": ")", "[": "]"}
 MAX_EDGE_SENTENCES = 4  # a boilerplate run glued to a paragraph is at most this many sentences
+EDGE_CALL_RULE = Rule(
+    id="edge.cta",
+    description="Short call to action or page chrome at the article's edge, found by its features "
+                "(cleaners.edge_calls)",
+    languages=("en", "es", "pt", "fr", "de", "it"),
+    scope="paragraph",
+    action="remove",
+    patterns=(),
+)
 
 
 def unwrap(s: str) -> tuple[int, int]:
@@ -204,6 +219,8 @@ class RemoveBoilerplate:
             u.candidates, u.cuts = match_unit(index, text, u.start, u.end, present)
         near: list[Evidence] = []
         self._resolve(text, units, near)
+        if ctx.settings.rule_enabled(EDGE_CALL_RULE.id, ctx.document.source):
+            _edge_calls(text, units, near, ctx.settings.edge_call_threshold)
         return self._apply(text, units, near)
 
     @staticmethod
@@ -314,6 +331,48 @@ class RemoveBoilerplate:
             pos = end
         out.append(text[pos:])
         return StepResult("".join(out), edits=edits, evidence=evidence, near_misses=near)
+
+
+def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: float) -> None:
+    """Take short calls to action off the leading and trailing blocks (``cleaners.edge_calls``).
+
+    Walks in from each edge over units already removed and units scoring at least ``threshold``;
+    the first other content unit ends the block. At least ``MIN_CONTENT_LEFT`` content units stay,
+    and the lines taken are at most ``MAX_SHARE`` of the article's words (else none is taken).
+    """
+    content = sum(u.content for u in units)
+    taken: list[tuple[Unit, str]] = []
+    for order in (range(len(units) - 1, -1, -1), range(len(units))):
+        scored = 0
+        for i in order:
+            u = units[i]
+            if u.whole is not None or any(u is t for t, _ in taken):
+                continue  # boilerplate already: the block goes on
+            if not u.content or u.cuts or scored >= edge_calls.MAX_PER_EDGE:
+                break
+            a, b = unwrap(text[u.start:u.end])
+            inner = text[u.start + a:u.start + b]
+            if not inner or inner.count(" ") >= edge_calls.MAX_WORDS or content <= edge_calls.MIN_CONTENT_LEFT:
+                break
+            scored += 1
+            score, feats = edge_calls.score_call(inner)
+            if score < threshold:
+                if score >= threshold / 2:
+                    near.append(Evidence(EDGE_CALL_RULE.id, f"{inner[:160]} [score {score:.1f}: "
+                                                            f"{', '.join(feats)}]"))
+                break
+            taken.append((u, inner))
+            content -= 1
+    if not taken:
+        return
+    words = sum(text[u.start:u.end].count(" ") + 1 for u in units if u.content or u.whole is None)
+    if sum(inner.count(" ") + 1 for _, inner in taken) > edge_calls.MAX_SHARE * words:
+        for _, inner in taken:
+            near.append(Evidence(EDGE_CALL_RULE.id, f"{inner[:160]} [too much of a short article]"))
+        return
+    for u, inner in taken:
+        u.whole = (EDGE_CALL_RULE, inner)
+        u.content = False
 
 
 def removal_spans(text: str, units: list[Unit], removed: list[tuple[int, Any, str]]

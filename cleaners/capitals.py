@@ -10,7 +10,8 @@ word only when all of these hold:
 - the word before it is all lowercase and on the same line, separated by spaces only (so not
   after ``.``, ``:``, a dash, a quotation mark, a line break, or a capitalised word as in
   ``Drop In``), and is not a determiner (``the About page``);
-- the word after it is lowercase (``The beginning``), so ``The Hague``, ``The New York Times``,
+- the word after it is lowercase (``The beginning``) or, after ``The``, a decade (``since The
+  1990s``; ``The 1975``, a band, has no "s"), so ``The Hague``, ``The New York Times``,
   ``The Athletic``, ``The Guardian``, ``“The Ledger Online”``, ``The Beatles`` are names and stay;
 - it is not the start of a title-case title: ``the book In the Heart of the Sea`` (lowercase
   function word followed by a capitalised word) stays;
@@ -58,7 +59,7 @@ TITLE_INTRODUCERS = frozenset(
     )
 )
 _DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
-_CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*)(?:[ \t]+(\S+))?)")
+_CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*|\d{2,4}s\b)(?:[ \t]+(\S+))?)")
 _OPENING_THE = re.compile(
     r"(?:^|(?<=[.!?][ \t])|(?<=[.!?][\"”’)][ \t]))[ \t]*(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
     r"Across|Along|Around|Among|Between|Since|Until|Despite|Throughout|Within|Without)[ \t]+(The)"
@@ -98,8 +99,8 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
     divine: bool | None = None
     for m in _CANDIDATE.finditer(text):
         word, nxt, after = m.group(1), m.group(2), m.group(3)
-        if word not in FUNCTION_WORDS:
-            continue
+        if word not in FUNCTION_WORDS or (nxt[0].isdigit() and word != "The"):
+            continue  # a decade may follow only "The": "since The 1990s"
         if (
             after
             and after[0].isupper()

@@ -21,6 +21,8 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   ``[la capital]``, ``[a comunidade]``, ``[die Regierung]``, ``[ayuntamiento]``, capitalised or
   not (``[La Ville]``, ``[l'État]``, ``[A Prefeitura]``); ``[Kalashnikov]`` (one proper noun) and
   ``[the minister]`` (English) are editorial;
+- the Portuguese or Italian ``e`` (and) with an article between lowercase English words:
+  ``the government e a approval`` (``_conjunction_article``; ``a`` alone scores as English);
 - function words of ``L`` between names: ``como Madrid ou Barcelona``, ``entre Lyon et Lille``
   (``_interleaved``); function words leading into a capitalised noun of ``L`` that English does
   not know: ``the Navy e do Exército``.
@@ -132,7 +134,7 @@ SINGLE_LEFTOVERS = _wordset(
     "pelas após também através até ao aos às numa une dans avec aux chez leur leurs très depuis "
     "lors puis selon della delle dello degli dei nel nella nelle negli alla alle dalla sulla sul "
     "secondo anche presso tramite perché però und der das nicht eine einer eines auf für laut "
-    "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch"
+    "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch oder aber"
 )  # not: dos (dos and don'ts), sus, dal (lentils), sous (sous chef), verso, dem
 
 # Sentence adverbs and connectors ("moreover", "however", "instead"): never English, and as
@@ -179,7 +181,7 @@ NAME_CONNECTORS = frozenset(
         "van der den zu"
     )
 )
-_NAME_LINKS_BEFORE_CAPITAL = frozenset(str.split("de del della di da do dos das du des von van der zu"))
+_NAME_LINKS_BEFORE_CAPITAL = frozenset(str.split("de del della di da do dos das du des von van der zu al"))
 
 _ELISION = re.compile(r"(?:l|d|qu|j|n|s|c|m|t|dell|dall|nell|sull|all|un)['’](\w+)$")
 _CHUNK = re.compile(r"[^\s<>]+")  # "<" and ">" split HTML remnants from words
@@ -189,6 +191,9 @@ _CORE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SENTENCE_END = re.compile(r"(?:[.!?:;…]['\"”’)\]]*|\n)\s*['\"“‘«(\[¿¡]*$")
 _SENTENCE = re.compile(r"(?:[^.!?\n<>]|\n(?![ \t]*\n))+")  # a single newline may be a soft wrap
 _QUOTED = re.compile(r"“[^”\n]{1,300}”|«[^»\n]{1,300}»|\"[^\"\n]{1,300}\"|\([^()\n]{1,120}\)")
+# single quotes, often nested in a double-quoted remark: "... are 'una vergogna' — a disgrace"
+_QUOTED_SINGLE = re.compile(r"(?<![\w'’])['‘][^\W\d_][^'‘’\n]{0,118}['’](?![\w'’])")
+
 
 
 LEXICON_MIN_FREQ = 1e-6
@@ -375,6 +380,7 @@ def _mask_deliberate(text: str, words: list[_Word], lex: _Lexicon) -> None:
         return
     starts = [w.start for w in words]
     spans = list(_QUOTED.finditer(text)) if any(c in text for c in '“«"(') else []
+    spans += list(_QUOTED_SINGLE.finditer(text)) if any(c in text for c in "'‘") else []
     spans += [m for m in _SENTENCE.finditer(text) if len(m.group()) > 20]
     for m in spans:
         i = bisect.bisect_left(starts, m.start())
@@ -382,7 +388,7 @@ def _mask_deliberate(text: str, words: list[_Word], lex: _Lexicon) -> None:
         inner, leaning = n_low[j] - n_low[i], n_lean[j] - n_lean[i]
         if not leaning:
             continue
-        quoted = m.re is _QUOTED
+        quoted = m.re is _QUOTED or m.re is _QUOTED_SINGLE
         if (quoted and leaning >= 0.5 * inner) or (not quoted and inner >= 5 and leaning >= 0.6 * inner):
             for w in words[i:j]:
                 w.masked = True
@@ -480,7 +486,14 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             # English does not know (an institution named in L) are one leftover with it
             nxt = words[j]
             r_next, f_next = lex.ratio(nxt.low, lang) if nxt.low else (0.0, 0.0)
-            if nxt.cap and r_next >= STRONG_RATIO and f_next >= 1e-5 and lex.en_freq(nxt.low) < 1e-7:
+            # ... but not inside a name: "Da Gino al Parlamento" (after a name-like capital)
+            in_name = i > 0 and words[i - 1].cap and not words[i - 1].glued_after and (
+                _name_like(words[i - 1], lang, lex)
+                # a personal name after a capital ("Da Gino"), not English words ("Air Force")
+                or (i > 1 and words[i - 2].cap and not words[i - 2].glued_after
+                    and lex.en_freq(words[i - 1].low) < 1e-5))
+            if nxt.cap and r_next >= STRONG_RATIO and f_next >= 1e-5 and lex.en_freq(nxt.low) < 1e-7 \
+                    and not in_name:
                 j += 1
                 run = words[i:j]
                 score += r_next
@@ -505,6 +518,7 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             i += 1  # a shorter run starting later may still qualify
         else:
             i = j
+    found.extend(_conjunction_article(text, words, found, run_threshold))
     found.sort(key=lambda f: f.start)
     # an ambiguous fragment (del resto: es or it) takes the language of the article's others
     counts: dict[str, int] = {}
@@ -516,6 +530,27 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             if main in f.langs and counts[main] > 0:
                 f.lang = main
     return found
+
+
+# "the federal government e a approval": the Portuguese/Italian "e" (and) with an article, between
+# lowercase English words; "a" is English too, so the word scores miss it
+_CONJ_ARTICLE = re.compile(r"(?<=[a-z,] )e (?:(a|o|as|os)|il|la|lo|gli|le)(?= [a-z])")
+
+
+def _conjunction_article(text: str, words: list[_Word], found: list[Found], score: float) -> list[Found]:
+    if "e " not in text:
+        return []
+    out: list[Found] = []
+    starts = [w.start for w in words]
+    for m in _CONJ_ARTICLE.finditer(text):
+        k = bisect.bisect_left(starts, m.start())
+        if k + 1 >= len(words) or words[k].start != m.start() or words[k].masked or words[k].glued_after:
+            continue
+        if any(f.start < m.end() and m.start() < f.end for f in found):
+            continue
+        lang = "pt" if m.group(1) else "it"
+        out.append(_make(text, words[k : k + 2], lang, score, {lang}))
+    return out
 
 
 _BRACKETED = re.compile(r"\[([^\[\]\n]{1,60})\]")
@@ -569,7 +604,11 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
                 lex.ratio(w.low, lang)[0] >= STRONG_RATIO for w in inner[1:]
             ):
                 continue  # "[A Prefeitura]" passes: "prefeitura" is plainly Portuguese
-            rest = [lex.ratio(w.low, lang) for w in inner[1:]]
+            # German compounds are coined freely ([das Verkehrsdezernat]): a capitalised word
+            # unknown to both lists counts as German after a German article
+            rest = [(STRONG_RATIO, 1e-5) if lang == "de" and w.cap and len(w.low) >= 6
+                    and lex.ratio(w.low, lang)[1] < 1e-6 and lex.en_freq(w.low) < 1e-7
+                    else lex.ratio(w.low, lang) for w in inner[1:]]
             if any(f < 1e-6 for _, f in rest):
                 continue
             score = r0 + sum(r for r, _ in rest)
@@ -580,6 +619,9 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
 
 
 _COMPOUNDING = _wordset("de del al a con en di da do dos das au aux à alla la")
+# names of things link with a bare preposition (casa de fados, tacos de canasta); a contracted
+# article in the link (del, della, do) reads as a translated phrase (the interior del país)
+_BARE_COMPOUNDING = _wordset("de a con en di à la")
 
 
 def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
@@ -610,8 +652,8 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
         ends_clause = bool(run[-1].glued_after) or j >= len(words)
         if content or ends_clause:
             return True
-    if j - i < 2 or run[0].low not in _COMPOUNDING or prev.cap or prev.upper:
-        return False
+    if j - i < 2 or run[0].low not in _BARE_COMPOUNDING or prev.cap or prev.upper:
+        return False  # "interior del país": an article in the link makes it a leftover
     if lex.ratio(run[-1].low, lang)[1] >= FUNCTION_MIN_FREQ:
         return False
     r, f = lex.ratio(prev.low, lang)
@@ -747,6 +789,19 @@ def _is_name_part(words: list[_Word], i: int, j: int, lang: str = "", lex: _Lexi
         and (lex is None or not lang or before.upper or _name_like(before, lang, lex))
     ):
         return True
+    if (
+        after is not None
+        and after.text[:1].isupper()  # "Trois-Mages" too (a hyphenated word is not ``cap``)
+        and not run[-1].glued_after
+        and lex is not None
+        and lang
+        and 2 <= len(run) <= 3
+        and run[-1].low in _NAME_LINKS_BEFORE_CAPITAL
+        and not run[0].cap
+        and run[0].low not in SINGLE_LEFTOVERS
+        and lex.ratio(run[0].low, lang)[1] < FUNCTION_MIN_FREQ
+    ):
+        return True  # "rue des Trois-Mages", "calle de Alcalá": a street or place before its name
     if after is None or not after.cap or run[-1].glued_after:
         return False
     return all(w.low in NAME_CONNECTORS for w in run) and run[0].low in _NAME_LINKS_BEFORE_CAPITAL

@@ -14,9 +14,11 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
   researchers`` → ``rains segundo researchers``.
 - ``punct.empty_brackets``: ``()``, ``( )``, ``[]``, ``[ ]`` standing apart from a word go, with
   one space. ``push()`` (code) stays.
-- ``punct.space_before``: ``next year .`` → ``next year.``, ``rained ,`` → ``rained,`` after a
-  word of a sentence (six words or more on the line: ``open .`` is a command). Ellipses stay,
-  and so do spaces before ``;:!?`` (French typography, emoticons such as `` ;)``).
+- ``punct.space_before``: ``next year .`` → ``next year.``, ``the 1990s .`` → ``the 1990s.``,
+  ``rained ,`` → ``rained,`` after a word of a sentence (six words or more on the line: ``open .``
+  is a command); and ``(if enough are found. )`` → ``(if enough are found.)`` before the closer
+  of a matched parenthesis, whatever the line. Ellipses stay, and so do spaces before ``;:!?``
+  (French typography, emoticons such as `` ;)``).
 - ``punct.double_space``: two or more spaces between words become one (indentation stays).
 - ``punct.glued_words``: ``laborMinister`` → ``labor Minister``: a lowercase word glued to a
   capitalised one where a link was stripped, only when both halves are English words and the
@@ -43,7 +45,7 @@ __all__ = ["RepairPunctuation", "repair_punctuation"]
 
 _CLOSE = {")": "(", "]": "["}
 _EMPTY = re.compile(r"(?<=\s)(?:\(\s*\)|\[\s*\])")
-_SPACE_BEFORE = re.compile(r"(?<=[^\W\d_]{2})[ \t]+([.,])(?=\s|$|[\"”’)\]])")
+_SPACE_BEFORE = re.compile(r"(?<=[^\W_][^\W\d_])[ \t]+([.,])(?=\s|$|[\"”’)\]])")
 SPACE_BEFORE_MIN_WORDS = 6  # "open ." alone on a line is a shell command, not a sentence
 _DOUBLE_SPACE = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 _GLUED = re.compile(r"(?<![\w@#/.\-])([a-z]{2,})([A-Z][a-z]{2,})(?![\w@/\-(:]|\.\w)")
@@ -102,6 +104,13 @@ def _brackets(text: str) -> list[_Candidate]:
                 if stack and stack[-1][0] == _CLOSE[ch]:
                     stack.pop()
                     matched_close.add(k)
+                    j = k
+                    while j > 0 and para[j - 1] in " \t":
+                        j -= 1
+                    if j < k and j >= 3 and para[j - 1] in ".!?" and para[j - 2].isalpha() \
+                            and para[j - 3].isalnum():  # "(if enough are found. )" -> "(... found.)"
+                        out.append((para_start + j, para_start + k, "", "punct.space_before",
+                                    "space before a closing bracket"))
                 elif ch == ")" or (k and para[k - 1].isspace()):
                     out.extend(_stray(para, k, matched_close, para_start))
         for ch, k in stack:

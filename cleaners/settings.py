@@ -28,6 +28,8 @@ class CleanSettings:
     learned_min_count: a paragraph seen in at least this many of them is that source's boilerplate.
     learned_window: how many recent articles of a source the learning state keeps.
     machine_translated_threshold: score at or above which ``machine_translated`` is raised.
+    edge_call_threshold: a short line at the article's top or bottom edge scoring at least this as a
+        call to action or page chrome is removed (rule ``edge.cta``; see ``cleaners.edge_calls``).
     foreign_min_score: a word-pair window scoring at least this is reported as a foreign fragment.
     language_max_chars: language detection reads at most this many characters (speed; see bench).
     language_seed: langdetect's seed, fixed so the same text always gets the same language.
@@ -41,6 +43,7 @@ class CleanSettings:
     learned_window: int = 50
     machine_translated_threshold: float = 0.5
     foreign_min_score: float = 0.5
+    edge_call_threshold: float = 4.0
     language_max_chars: int = 1500
     language_seed: int = 0
     sources: dict[str, SourceOverrides] = field(default_factory=dict)

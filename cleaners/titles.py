@@ -7,6 +7,7 @@
   names an episode) ("... edge Athletic 2-1 – SportsWire Daily", "... | International");
 - a leading section label before `` | `` ("Opinion | ...", "WATCH | ...");
 - a "translated from Spanish:" style prefix;
+- an AI assistant's preamble ("Certainly! Here is the news article: ...", rule ``title.ai_preamble``);
 - HTML entities (``&#8211;``) and doubled whitespace.
 
 The heuristic for an edge segment: at most five words, site-like (each word capitalised, a number,
@@ -45,7 +46,9 @@ _TRANSLATED_SUFFIX = re.compile(r"\s*[\(\[]\s*(?:translated|machine[- ]translate
 # lowercase words a site or section name may contain ("Times of India", "Diário do Douro");
 # "in", "on", "for", "a" are left out on purpose: they make a tail read like a phrase
 _CONNECTORS = frozenset(["of", "the", "and", "de", "del", "la", "las", "los", "el", "y", "da", "do", "das",
-                         "dos", "e", "du", "des", "le", "les", "et", "der", "die", "und", "von", "&"])
+                         "dos", "e", "du", "des", "le", "les", "et", "der", "die", "und", "von", "&",
+                         "di", "della", "delle", "dello", "dei", "degli", "del", "al", "am", "im", "d'",
+                         "l'"])
 _MAX_SUFFIX_WORDS = 5
 _MIN_MAIN_WORDS = 4
 
@@ -81,8 +84,17 @@ _SITE_WORDS = frozenset([
     "sentinel", "courier", "star", "sun", "mail", "express", "standard", "today", "bulletin", "monitor",
     "examiner", "telegraph", "guardian", "independent", "mirror", "inquirer", "diario", "jornal",
     "noticias", "notícias", "informa", "hoy", "semanal", "folha", "gazeta", "correio", "zeitung",
-    "nachrichten", "quotidien",
+    "nachrichten", "quotidien", "giornale", "gazzetta", "corriere", "notizie", "periódico", "periodico",
+    "jornal", "diário", "semanário", "journal", "allgemeine", "blatt", "anzeiger",
 ])
+# a year after a preposition ends a sentence-like title ("... emergency in 2027"): not an episode number
+_ENDS_WITH_YEAR = re.compile(r"\b(?:in|by|until|since|from|for|before|after|of|to|em|en|im|dal|desde)\s+"
+                             r"(?:19|20)\d\d$", re.IGNORECASE)
+# an AI assistant's preamble before the real title ("Certainly! Here is the news article: ...")
+_AI_PREAMBLE = re.compile(
+    r"^\s*(?:(?:sure|certainly|of course|absolutely|okay|ok|great)[!,.]?\s+)?"
+    r"here(?:'s|’s| is| are)\s+(?:a|an|the|your|my)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:headlines?|titles?|articles?|stor(?:y|ies)|versions?|summary|report)\b[^:]{0,60}:\s*", re.IGNORECASE)
 
 
 def _title_case(text: str) -> bool:
@@ -115,6 +127,15 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
     if norm != t:
         edits.append(Edit("title.whitespace", 0, len(t), t, norm, "whitespace normalised"))
         t = norm
+    m = _AI_PREAMBLE.match(t)
+    if m and _long_enough(t[m.end():]):
+        rest = t[m.end():]
+        end = len(t)
+        if len(rest) > 2 and rest[0] in "\"“'‘" and rest[-1] in "\"”'’":
+            end -= 1  # the quotes the assistant put round the title
+        edits.append(Edit("title.ai_preamble", 0, len(t), t, t[m.end() + (end < len(t)):end],
+                          "AI assistant preamble"))
+        t = t[m.end() + (end < len(t)):end]
     m = _TRANSLATED.match(t)
     if m and _long_enough(t[m.end():]):
         edits.append(Edit("title.translated_prefix", 0, m.end(), t[:m.end()], "", "translation label"))
@@ -134,6 +155,7 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
         weak = _title_case(main) and "|" not in last.group(0) and not _strong_site(tail)
         # "All Things Measured: 01 — Length": one word after a number is an episode's name
         episode = (_ENDS_WITH_NUMBER.search(main) is not None and len(tail.split()) == 1
+                   and not _ENDS_WITH_YEAR.search(main)
                    and not _DOMAIN.match(tail.strip()) and tail.strip().lower() not in _SITE_WORDS)
         weak = weak or episode
         if _site_like(tail) and _long_enough(main) and not weak:

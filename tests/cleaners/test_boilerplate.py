@@ -154,3 +154,58 @@ def test_removing_a_block_tail_keeps_the_paragraph_break():
             "Opening hours are unchanged.")
     res = clean(text)
     assert res.text == "The pool reopens on Monday after repairs.\n\nOpening hours are unchanged."
+
+
+EDGE_ARTICLE = (
+    "The county opened a second cooling centre on Tuesday as temperatures passed 38C.\n\n"
+    "The centre, in the old fire station, will stay open until 10 p.m. through the weekend.\n\n"
+    "Officials asked residents to check on elderly neighbours.\n\n"
+    "Heat alerts are free: install our app and never miss a warning again.\n"
+)
+
+
+def test_edge_call_removed_with_its_rule_id_and_features():
+    res = clean(EDGE_ARTICLE)
+    assert "install our app" not in res.text
+    assert "check on elderly neighbours" in res.text
+    assert [e.rule for e in res.edits] == ["edge.cta"]
+    assert "edge_calls" in res.edits[0].reason
+
+
+def test_edge_call_switchable_per_source():
+    settings = CleanSettings(sources={"heat": SourceOverrides(disabled_rules=frozenset({"edge.cta"}))})
+    assert "install our app" in clean(EDGE_ARTICLE, source="heat", settings=settings).text
+    assert "install our app" not in clean(EDGE_ARTICLE, source="other", settings=settings).text
+
+
+def test_edge_call_only_at_the_edge():
+    lines = EDGE_ARTICLE.strip().split("\n\n")
+    middle = "\n\n".join([lines[0], lines[3], lines[1], lines[2]])
+    assert "install our app" in clean(middle).text
+
+
+def test_edge_call_weak_line_is_a_near_miss():
+    text = EDGE_ARTICLE.replace("Heat alerts are free: install our app and never miss a warning again.",
+                                "You can download the heat map from our website.")
+    res = clean(text)
+    assert "heat map" in res.text
+    assert any(n.rule == "edge.cta" for n in res.near_misses)
+
+
+def test_edge_call_scores():
+    from feedscrub.cleaners.edge_calls import score_call
+
+    assert score_call("Tags: heat, weather, county")[0] >= 4
+    assert score_call("Abonnez-vous à notre newsletter pour ne rien manquer.")[0] >= 4
+    assert score_call("Suscríbete a nuestro boletín y recibe las noticias de Cádiz cada mañana.")[0] >= 4
+    assert score_call("Baixe o aplicativo do Jornal do Vale e receba alertas no seu celular.")[0] >= 4
+    assert score_call("Laden Sie jetzt unsere App herunter und verpassen Sie keine Nachricht mehr.")[0] >= 4
+    assert score_call("Iscriviti al nostro canale WhatsApp per restare aggiornato.")[0] >= 4
+    assert score_call("Download speeds doubled in 2023, according to the regulator.")[0] < 4
+    assert score_call("The city launched an app for parking last year.")[0] < 4
+    assert score_call("Estimated reading time: 5 min")[0] >= 4
+    assert score_call("Be part of our community: sign in and share your view.")[0] >= 4
+    assert score_call("Back at the depot, drivers were less enthusiastic.")[0] < 4
+    assert score_call("The crossing takes 45 minutes.")[0] < 4
+    assert score_call("Residents can sign up at the library, the mayor said.")[0] < 4
+    assert score_call("Get 20% off your first order.")[0] <= 0  # no anchor: a sponsor read

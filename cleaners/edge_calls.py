@@ -1,0 +1,245 @@
+"""Edge calls to action: short lines at the top or bottom of an article that speak to the reader.
+
+The rule packs name boilerplate families by wording; feeds keep inventing new wordings ("Receive
+the news of X on your cell phone: enter our channel on WhatsApp."). This module scores what such
+lines share instead of what they say, so ``cleaners.boilerplate`` can remove the ones no rule
+names, under the rule id ``edge.cta`` (switchable like any rule).
+
+Tag, then decide: ``score_call(text)`` returns a score and the features behind it; the caller
+removes a unit only when
+
+- it is short (at most ``MAX_WORDS`` words),
+- it sits in the leading or trailing block of the article: nothing but other removed boilerplate
+  between it and the article's edge (at most ``MAX_PER_EDGE`` scored units per edge),
+- enough content stays (``MIN_CONTENT_LEFT`` units, and the scored lines are at most
+  ``MAX_SHARE`` of the article's words: a short feed item that is mostly an appeal is left whole,
+  a scorer is not sure enough to empty an article), and
+- the score reaches ``CleanSettings.edge_call_threshold``, and one feature is an anchor
+  (``ANCHORS``: the site or its products, a platform, page chrome, or a strong imperative) and
+  one an action (``ACTIONS``: a call verb, page chrome, provenance); without both the score is
+  at most 0.
+
+Features (weights in ``WEIGHTS``), in English, Spanish, Portuguese, French, German and Italian,
+machine-translated wordings included:
+
+- a call verb: strong ("subscribe", "sign up", "never miss", "continue reading", "log in",
+  "chip in") or weak ("download", "join", "follow", "receive", "get", "enter", "listen", "ask");
+- second-person address ("you", "your", "vous", "usted", "você", "Sie");
+- self-reference to the site or its products ("our newsletter/app/channel/reporters", "this
+  post") and platforms (WhatsApp, Telegram, Google News, Patreon, Ko-fi, RSS ...);
+- provenance chrome ("first ran in", "republished here");
+- arrows and glyphs (→ » ← ·), URLs, "4 min" reading/listening times;
+- page chrome with its own shape (enough alone): taxonomy labels ("Tags: a, b, c", "Filed
+  Under: ..."), "Source: <headline> — <Site>", "Continue reading <headline> at <Site>.",
+  older/newer post navigation, "Listen to this article", "Reading time: 3 min".
+
+Negative features keep reporting out: reporting verbs ("said", "according to", "dijo", "sagte"),
+quotation marks, and figures other than a reading time. A line scoring below the threshold but
+above half of it is a near miss (``feedscrub clean --explain``).
+
+What this module is not for: boilerplate in the middle of an article, long appeals (the rule
+packs' job), or a site's own recurring lines (``cleaners.learned``).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "ACTIONS",
+    "ANCHORS",
+    "MAX_PER_EDGE",
+    "MAX_SHARE",
+    "MAX_WORDS",
+    "MIN_CONTENT_LEFT",
+    "WEIGHTS",
+    "score_call",
+]
+
+MAX_WORDS = 40
+MAX_PER_EDGE = 6
+MIN_CONTENT_LEFT = 3
+MAX_SHARE = 0.3  # the scored removals at both edges take at most this share of the words
+
+WEIGHTS = {
+    "strong_call": 3.0,  # a strong call verb opening a sentence (imperative)
+    "strong_verb": 1.5,  # ... inside one ("residents can sign up at city hall")
+    "call": 2.0,
+    "verb": 0.5,
+    "second_call": 1.0,  # two different call verbs, one opening a sentence ("Join X and never miss")
+    "you": 1.5,
+    "our_product": 1.5,
+    "self": 1.0,
+    "product": 1.0,
+    "platform": 1.0,
+    "provenance": 2.0,
+    "glyph": 1.0,
+    "url": 1.0,
+    "minutes": 1.5,
+    "chrome": 4.0,
+    "reporting": -3.0,
+    "quote": -1.0,
+    "figure": -0.5,
+}
+
+# a call must point at the site, its products or its pages, or be a strong imperative: "Get a
+# discount off your first order" (a sponsor read in show notes) is not enough alone
+ANCHORS = frozenset(
+    {"strong_call", "our_product", "product", "self", "platform", "provenance", "chrome", "minutes", "url"}
+)
+# ... and it must ask for something (a call verb) or be page chrome: "How to grow your podcast
+# on YouTube" names a product and speaks to the reader, but calls for nothing
+ACTIONS = frozenset({"strong_call", "strong_verb", "call", "verb", "chrome", "provenance"})
+
+_I = re.IGNORECASE
+_STRONG_VERB = re.compile(
+    r"\b(?:subscribe|sign up|sign-up|never miss|don[’']?t miss|do not miss|continue reading|keep reading"
+    r"|read more|log in|sign in|chip in|buy us a coffee|become a (?:member|subscriber|patron|supporter)"
+    r"|stay (?:informed|up to date|up-to-date|tuned|connected)"
+    r"|suscr[ií]b[ea]\w*|no te pierdas|no se pierda|mantente informad[oa]|sigue leyendo|lee m[aá]s"
+    r"|assine|inscreva-se|n[ãa]o perca|fique (?:por dentro|informad[oa])|continue lendo|leia mais"
+    r"|abonnez-vous|inscrivez-vous|ne manquez|restez inform[ée]s?|lire la suite|connectez-vous"
+    r"|abonnieren|verpassen sie|nichts mehr verpassen|bleiben sie informiert|weiterlesen"
+    r"|iscriviti|abbonati|non perdere|resta aggiornat[oi]|continua a leggere)\b",
+    _I,
+)
+_VERB = re.compile(
+    r"\b(?:download|grab|join|follow|discover|explore|back|find|accompany|acompanhe|acompa[ñn]a|encuentra|encontre"
+    r"|retrouvez|finden sie|trova|descubre|descubra|d[ée]couvrez|entdecken sie|scopri|receive|get|enter|install|activate|listen|share|comment|register"
+    r"|support|donate|ask|tell us|click|tap|send us|contact us|check out"
+    r"|descarga|descargue|[úu]nete|s[íi]guenos|recibe|reciba|reg[íi]strate|comparte|comenta|apoya|dona"
+    r"|entra|ingresa|activa|escucha"
+    r"|baixe|descarregue|siga|receba|entre|junte-se|participe|compartilhe|partilhe|comente|apoie|ative"
+    r"|ou[çc]a"
+    r"|t[ée]l[ée]chargez|rejoignez|suivez|recevez|partagez|commentez|soutenez|[ée]coutez|activez"
+    r"|laden sie|herunterladen|folgen sie|folge uns|erhalten sie|melden sie sich|registrieren"
+    r"|unterst[üu]tzen sie|h[öo]ren sie"
+    r"|scarica|seguici|ricevi|unisciti|condividi|commenta|sostieni|ascolta|attiva)\b",
+    _I,
+)
+_YOU = re.compile(r"\b(?:you|your|yours|yourself|vous|votre|vos|usted|ustedes|você|vocês)\b", _I)
+_YOU_DE = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:Sie|Ihre?[mnrs]?)\b")
+_OUR_PRODUCT = re.compile(
+    r"\b(?:our|nuestr[oa]s?|nosso|nossa|nossos|nossas|notre|nos|unser(?:e[mnrs]?)?|nostr[oaie])"
+    r"(?: [\w-]+){0,2} (?:newsletters?|app|apps|application|channel|canal|cha[îi]ne|kanal|canale"
+    r"|podcasts?|website|site|sitio|página|seite|sito|reporters|journalists|team|newsroom|alerts"
+    r"|briefing|aplicaci[óo]n|aplicativo|applicazione|community|comunidad|comunidade|communaut[ée]"
+    r"|gemeinschaft|comunit[àa]|journalism|periodismo|jornalismo|journalisme|journalismus|giornalismo"
+    r"|section|secci[óo]n|sec[çc][ãa]o|rubrique|rubrik|sezione|profiles?|perfil|profil|profilo"
+    r"|articles|stories|content|coverage)\b",
+    _I,
+)
+_SELF = re.compile(
+    r"\b(?:this (?:post|article|story|newsletter|page|site|website)|reader-supported"
+    r"|(?:like|liked|enjoy|enjoyed) (?:what you(?:[’']ve)? (?:just )?read|this|reading)"
+    r"|(?:more|all the|any|the latest) (?:news|stories|headlines)"
+    r"|(?:m[áa]s|todas las) noticias|(?:mais|todas as) not[íi]cias|(?:plus d[’'])?actualit[ée]s"
+    r"|(?:alle|mehr) nachrichten|(?:tutte le|altre) notizie)\b",
+    _I,
+)
+_PRODUCT = re.compile(
+    r"\b(?:newsletters?|apps?|application|aplicativo|aplicaci[óo]n|applicazione|appli|bolet[íi]n"
+    r"|notifica(?:tions?|ciones|[çc][õo]es|zioni)|benachrichtigungen|alertas|avisos"
+    r"|cell ?phone|mobile phone|smartphone|celular|m[óo]vil|telem[óo]vel|cellulare|handy"
+    r"|push notifications?|(?:your|the) inbox"
+    r"|subscribers|podcast|whatsapp channel|(?:morning|daily|weekly|evening) briefing)\b",
+    _I,
+)
+_PLATFORM = re.compile(
+    r"\b(?:whatsapp|telegram|google news|instagram|facebook|tiktok|youtube|patreon"
+    r"|ko-fi|rss|app store|google play|iphone|android|substack)\b",
+    _I,
+)
+_PROVENANCE = re.compile(
+    r"\b(?:first (?:ran|appeared) (?:in|on)|republished (?:here|with permission|via)"
+    r"|via rss)\b",
+    _I,
+)
+_GLYPH = re.compile(r"[→←»«›‹·▶►➔➜]")
+_URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net)\b", _I)
+_MINUTES = re.compile(
+    r"\b\d{1,2} ?(?:min|mins|minutes?|minutos?|minuti)\b(?: (?:read|listen|de lectura"
+    r"|de leitura|de lecture|lesezeit|di lettura))?",
+    _I,
+)
+_CHROME = re.compile(
+    r"^(?:(?:tags?|tagged(?: with)?|labels?|keywords|filed under|categor(?:y|ies)|posted in|topics|etiquetas|temas"
+    r"|palabras clave|palavras-chave|parole chiave|schlagworte"
+    r"|mots-cl[ée]s|schlagw[öo]rter|argomenti)\s*:\s*[^.!?]{1,200}"
+    r"|(?:continue|keep) reading .{5,200} (?:at|on) [A-Z][^.!?]{1,60}[.!]?"
+    r"|source\s*:\s*.{10,200}\s[—–|]\s[A-Z][^.!?]{1,60}"
+    r"|[←«‹]?\s*(?:older|newer|previous|next|earlier|later) (?:post|article|story|entry)s?\s*[→»›]?"
+    r"|(?:listen to|hear|play) (?:this|the) (?:article|story)\b[^.!?]{0,40}"
+    r"|audio version of (?:this|the) (?:article|story)\b[^.!?]{0,40}"
+    r"|(?:estimated )?(?:reading|listening|read|listen) time\s*:?\s*(?:about |approx\.? )?\d{1,2} ?min(?:ute)?s?"
+    r"|\d{1,2} ?min(?:ute)?s? (?:read|listen)"
+    r"|(?:tiempo de lectura|tempo de leitura|temps de lecture|lesezeit|tempo di lettura)\s*:?\s*\d{1,2} ?"
+    r"min(?:uto|utos|utes|uten|uti)?s?)$",
+    _I,
+)
+_REPORTING = re.compile(
+    r"\b(?:said|says|told|asked|urged|according to|announced|stated|added|reported|dijo|afirm[óo]|seg[úu]n|declar[óo]"
+    r"|disse|afirmou|segundo|a d[ée]clar[ée]|selon|sagte|laut|erkl[äa]rte|ha detto|secondo)\b",
+    _I,
+)
+_QUOTE = re.compile(r"[\"“”„«»]")
+_FIGURE = re.compile(r"\d")
+
+
+def score_call(text: str) -> tuple[float, list[str]]:
+    """Score one short line as a call to action or page chrome: ``(score, features)``.
+
+    Each feature counts once; see ``WEIGHTS``. The caller checks length and position.
+    """
+    feats: list[str] = []
+    if _CHROME.match(text.strip()):
+        feats.append("chrome")
+    strong = [m.group().lower() for m in _STRONG_VERB.finditer(text)]
+    weak = [m.group().lower() for m in _VERB.finditer(text)]
+    opening = _opens_sentence(text, _STRONG_VERB) or _opens_sentence(text, _VERB)
+    if strong:
+        feats.append("strong_call" if opening else "strong_verb")
+    elif weak:
+        feats.append("call" if opening else "verb")
+    if opening and len(set(strong + weak)) >= 2:  # "Join X and never miss ...": an imperative run
+        feats.append("second_call")
+    if _YOU.search(text) or _YOU_DE.search(text):
+        feats.append("you")
+    if _OUR_PRODUCT.search(text):
+        feats.append("our_product")
+    elif _PRODUCT.search(text):
+        feats.append("product")
+    if _SELF.search(text):
+        feats.append("self")
+    for name, rx in (
+        ("platform", _PLATFORM),
+        ("provenance", _PROVENANCE),
+        ("glyph", _GLYPH),
+        ("url", _URL),
+        ("reporting", _REPORTING),
+        ("quote", _QUOTE),
+    ):
+        if rx.search(text):
+            feats.append(name)
+    minutes = _MINUTES.search(text)
+    if minutes:
+        feats.append("minutes")
+    if _FIGURE.search(_MINUTES.sub("", text)):
+        feats.append("figure")
+    if not ANCHORS.intersection(feats) or not ACTIONS.intersection(feats):
+        return min(sum(WEIGHTS[f] for f in feats), 0.0), feats
+    return sum(WEIGHTS[f] for f in feats), feats
+
+
+# what may stand before an imperative: nothing, a sentence end, or an opening clause ("To stay
+# informed, subscribe ...", "If you enjoyed this, ...", "Para no perderte nada, ...")
+_OPENING = re.compile(
+    r"(?:^|[.!?:;]\s+|^[\W_]+|(?:^|[.!?:;]\s+)(?:to|if|for|para|pour|per|se|si|um|wenn)\b[^.!?,]{1,100},\s+)"
+    r"(?:(?:now|please|just|ahora|agora|maintenant|jetzt|ora),? )?$",
+    _I,
+)
+
+
+def _opens_sentence(text: str, rx: re.Pattern[str]) -> bool:
+    """Does a match of ``rx`` open the text or a sentence (the imperative of a call)?"""
+    return any(_OPENING.search(text[: m.start()]) for m in rx.finditer(text))
