@@ -19,6 +19,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,18 +227,36 @@ class SqliteSink:
         with self._lock:
             if self._conn is not None:
                 return
-            try:
-                if self.path != ":memory:" and not self.path.startswith("file:"):
-                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                conn = self._connect()
-                if self.path != ":memory:":
-                    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    if str(mode).lower() != "wal":
-                        log.warning("%s: journal_mode is %s, not wal", self.url, mode)
-                conn.execute("PRAGMA synchronous = NORMAL")
-                self._migrate(conn)
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.url}: cannot open the SQLite store: {exc}") from exc
+            if self.path != ":memory:" and not self.path.startswith("file:"):
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # Several processes opening a fresh store at once: switching to WAL and the first
+            # CREATE can answer "database is locked" without going through the busy handler, so
+            # the whole open is retried with backoff, within the busy timeout.
+            deadline = time.monotonic() + self.busy_timeout_s
+            delay = 0.05
+            while True:
+                conn = None
+                try:
+                    conn = self._connect()
+                    if self.path != ":memory:":
+                        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                        if str(mode).lower() != "wal":
+                            log.warning("%s: journal_mode is %s, not wal", self.url, mode)
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                    self._migrate(conn)
+                    break
+                except sqlite3.OperationalError as exc:
+                    if conn is not None:
+                        conn.close()
+                    busy = "locked" in str(exc) or "busy" in str(exc)
+                    if not busy or time.monotonic() + delay > deadline:
+                        raise StoreError(f"{self.url}: cannot open the SQLite store: {exc}") from exc
+                    time.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                except sqlite3.Error as exc:
+                    if conn is not None:
+                        conn.close()
+                    raise StoreError(f"{self.url}: cannot open the SQLite store: {exc}") from exc
             self._conn = conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
