@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Mapping
 
 from feedscrub.models import Edit, Evidence, Flags, ForeignFragment
 
@@ -75,7 +76,7 @@ def _lang_code(lang: str | None) -> str | None:
     return lang.replace("_", "-").split("-")[0].lower() or None
 
 
-def machine_translation_score(signals: Counter[str], words: int) -> tuple[float, float]:
+def machine_translation_score(signals: Mapping[str, float], words: int) -> tuple[float, float]:
     """``(score, points)``: 0..1 from the weighted density of translation signals.
 
     ``points`` weighs each signal (``MT_SIGNALS``); the score is ``1 - exp(-density / MT_SCALE)``
@@ -118,11 +119,11 @@ def reanchor(
 ) -> list[ForeignFragment]:
     """Move fragment spans through ``later_edits`` (in step order) and the final strip."""
     groups: list[list[Edit]] = []
-    for e in later_edits:
-        if groups and groups[-1][0].step == e.step:
-            groups[-1].append(e)
+    for edit in later_edits:
+        if groups and groups[-1][0].step == edit.step:
+            groups[-1].append(edit)
         else:
-            groups.append([e])
+            groups.append([edit])
     out = []
     for f in fragments:
         s, e = f.start, f.end
@@ -184,7 +185,7 @@ def finish(ctx: Context, text: str) -> CleanResult:
     fragments = reanchor(list(ctx.fragments), ctx.edits[mark:], lstrip, len(final))
 
     # machine translation: leftovers and translation-tool artifacts per 1,000 words
-    signals: Counter[str] = Counter()
+    signals: defaultdict[str, float] = defaultdict(float)
     # a weak fragment (a pair of function words scoring near the threshold) counts half
     signals["foreign_fragment"] = sum(1.0 if f.score >= MT_STRONG_FRAGMENT else 0.5 for f in fragments)
     evidence: list[Evidence] = [Evidence(f"foreign.{f.lang}", f.text, f.score) for f in fragments]
@@ -200,7 +201,7 @@ def finish(ctx: Context, text: str) -> CleanResult:
     flags.machine_translated_score = score
     if lang == "en" and score >= ctx.settings.machine_translated_threshold:
         flags.machine_translated = True
-        summary = ", ".join(f"{k}={v}" for k, v in sorted(signals.items()) if v)
+        summary = ", ".join(f"{k}={v:g}" for k, v in sorted(signals.items()) if v)
         flags.evidence["machine_translated"] = [
             Evidence("mt.score", f"{summary}; {words} words; {points:.1f} points", round(score, 4)),
             *evidence,

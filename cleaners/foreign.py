@@ -454,9 +454,9 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
         k = _interleaved(words, i, lean, lex)
         if k:
             run = words[i:k]
-            lang = max(lean, key=lambda x: lean[x][0])
+            top = max(lean, key=lambda x: lean[x][0])
             if not any(a < run[-1].end and run[0].start < b for a, b in taken):
-                found.append(_make(text, run, lang, run_threshold, set(lean)))
+                found.append(_make(text, run, top, run_threshold, set(lean)))
             i = k
             continue
         # grow a run of words leaning to a common language, stopping at punctuation

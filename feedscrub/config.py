@@ -162,6 +162,7 @@ def clean_settings(settings: Settings) -> CleanSettings:
         learned_window=c.learned_window,
         machine_translated_threshold=c.machine_translated_threshold,
         foreign_min_score=c.foreign_min_score,
+        edge_call_threshold=c.edge_call_threshold,
         language_max_chars=c.language_max_chars,
         language_seed=c.language_seed,
         sources={name: SourceOverrides(frozenset(s.disabled_steps), frozenset(s.disabled_rules),

@@ -59,6 +59,7 @@ class CleaningSettings(_Strict):
     learned_window: int = Field(50, ge=2)
     machine_translated_threshold: float = Field(0.5, ge=0, le=1)
     foreign_min_score: float = Field(0.5, gt=0, description="least score of a reported foreign fragment")
+    edge_call_threshold: float = Field(4.0, gt=0, description="score from which a short call to action at the article's edge is removed")
     language_max_chars: int = Field(1500, ge=100)
     language_seed: int = 0
     sources: dict[str, SourceCleaning] = Field(default_factory=dict)

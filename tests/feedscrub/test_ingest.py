@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from feedscrub.cleaners.pipeline import Pipeline
+
 from feedscrub.config import load_settings
 from feedscrub.ingest import run_shard
 from feedscrub.settings import FeedSpec

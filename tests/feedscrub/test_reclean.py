@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from feedscrub.bundled import DIR as BUNDLED
+from feedscrub.sinks import open_sink
 from typer.testing import CliRunner
 
-from feedscrub.bundled import DIR as BUNDLED
 from feedscrub.cli import app
 from feedscrub.config import build_pipeline, load_feeds, load_settings
 from feedscrub.ingest import run_shard
 from feedscrub.reclean import reclean
-from feedscrub.sinks import open_sink
 
 runner = CliRunner()
 
