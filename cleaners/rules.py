@@ -150,10 +150,24 @@ class KeywordIndex:
                 by_kw.setdefault(k, set()).add(i)
         self._keywords = tuple(by_kw)
         self._rules_of = {k: frozenset(v) for k, v in by_kw.items()}
+        # keywords by their first three characters: a keyword can only occur where they do
+        self._short = tuple(k for k in self._keywords if len(k) < 3)
+        self._by_trigram: dict[str, list[str]] = {}
+        for k in self._keywords:
+            if len(k) >= 3:
+                self._by_trigram.setdefault(k[:3], []).append(k)
 
     def present(self, lowered_text: str) -> tuple[str, ...]:
-        """The keywords occurring anywhere in a whole (lowercased) text: one scan per article."""
-        return tuple(k for k in self._keywords if k in lowered_text)
+        """The keywords occurring anywhere in a whole (lowercased) text: one scan per article.
+
+        Only keywords whose first three characters occur in the text are searched for.
+        """
+        t = lowered_text
+        trigrams = {t[i:i + 3] for i in range(len(t) - 2)}
+        found = [k for k in self._short if k in t]
+        for g in trigrams.intersection(self._by_trigram):
+            found.extend(k for k in self._by_trigram[g] if k in t)
+        return tuple(found)
 
     def candidates(self, lowered: str, keywords: tuple[str, ...] | None = None) -> list[Rule]:
         """Rules, in order, whose keywords occur in ``lowered`` (or that have none).
