@@ -208,9 +208,11 @@ class PostgresSink:
         backoff_s: float = 0.5,
         spool_dir: str | Path | None = None,
         connect_timeout_s: int = 10,
+        statement_timeout_s: int = 300,
         near_duplicates: NearDuplicateFinder | NearDuplicateIndex | None = None,
     ) -> None:
         self.url = url
+        self.statement_timeout_s = statement_timeout_s
         self.near_duplicates = near_duplicates
         self.retries = retries
         self.backoff_s = backoff_s
@@ -235,6 +237,9 @@ class PostgresSink:
         except psycopg.Error as exc:
             raise StoreError(f"{_redact(self.url)}: cannot connect to PostgreSQL: {exc}") from exc
         conn.execute("SET TIME ZONE 'UTC'")
+        # a statement that hangs (a lock held by a stuck client, a dead disk) fails, and is retried
+        # or spooled, instead of blocking the run forever
+        conn.execute(f"SET statement_timeout = {int(self.statement_timeout_s * 1000)}")
         if not conn.autocommit:
             conn.commit()
         return conn
