@@ -26,43 +26,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 DEFAULT = ROOT.parent / "shared" / "realfeeds"
 
 
-def entries(path: Path) -> list[tuple[str, str | None, str]]:
-    """(content, title, content_type) for each item of one feed file."""
-    raw = path.read_bytes()
-    out: list[tuple[str, str | None, str]] = []
-    if path.suffix == ".json":
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return out
-        items = data.get("items") if isinstance(data, dict) else None
-        for it in items or []:
-            if not isinstance(it, dict):
-                continue
-            html = it.get("content_html") or it.get("summary") or it.get("description")
-            text = it.get("content_text")
-            if html:
-                out.append((str(html), it.get("title"), "text/html"))
-            elif text:
-                out.append((str(text), it.get("title"), "text/plain"))
-        return out
-    import feedparser
-
-    parsed = feedparser.parse(raw)
-    for e in parsed.entries:
-        content = ""
-        if e.get("content"):
-            content = " ".join(c.get("value", "") for c in e.content)
-        content = content or e.get("summary", "") or ""
-        if content.strip():
-            out.append((content, e.get("title"), "text/html"))
-    return out
-
-
 def main() -> int:
+    from realfeeds_items import entries
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--realfeeds", default=str(DEFAULT))
     ap.add_argument("--show", type=int, default=0, help="list this many fragments and flagged items")
