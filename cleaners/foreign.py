@@ -15,12 +15,20 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   ``del``, ``según``, ``que``, ``segundo``, ``selon``, ``della``, ``und``), frequent in ``L``
   (``freq_L >= 1e-4``), nearly absent from English (``freq_en <= 3e-5``, ``r_L >= 2.5``) and
   leading straight into the next word (``según the``, not ``según.`` or ``para 4``);
+- a frequent function word of ``L`` plainly not English straight before an English determiner
+  (``com the heating``, ``ohne the support``: ``ENGLISH_DETERMINERS``), even outside
+  ``SINGLE_LEFTOVERS``; English words that do stand there (``tout the``) are listed apart;
+- a conjunction of ``L`` (``CONJUNCTIONS``) with the word it joins: a word of ``L`` between
+  English words (``one hour y media``) or a preposition of ``L`` between two names (``the
+  Solimões e do Madeira``, ``Soumbédioune et de Thiaroye``); see ``_stranded_conjunctions``;
 - a sentence connector from ``SINGLE_CONNECTORS`` (``además``, ``inoltre``, ``außerdem``),
   commas or not; an elided article and noun (``l'entreprise``, ``dell'anno``);
 - anything filling a pair of square brackets that reads as ``L`` (see ``_bracketed``):
   ``[la capital]``, ``[a comunidade]``, ``[die Regierung]``, ``[ayuntamiento]``, capitalised or
-  not (``[La Ville]``, ``[l'État]``, ``[A Prefeitura]``); ``[Kalashnikov]`` (one proper noun) and
-  ``[the minister]`` (English) are editorial;
+  not (``[La Ville]``, ``[l'État]``, ``[A Prefeitura]``), in capitals (``[A PREFEITURA]``) or
+  opening with an elided article on a common noun of ``L`` (``[L'Administration Plante]``);
+  ``[Kalashnikov]`` (one proper noun), ``[L'Oréal Paris]`` (a brand) and ``[the minister]``,
+  ``[THE MAYOR]`` (English) are editorial;
 - the Portuguese or Italian ``e`` (and) with an article between lowercase English words:
   ``the government e a approval`` (``_conjunction_article``; ``a`` alone scores as English);
 - function words of ``L`` between names: ``como Madrid ou Barcelona``, ``entre Lyon et Lille``
@@ -44,8 +52,9 @@ What is *not* a leftover, and never reported:
   sentence case continues its capitalised first word (``Cien años de soledad``); a capitalised
   fragment alone on its line is a title in a list; runs of four or more ALL-CAPS words are names
   or headings, and a lone all-caps word is an acronym;
-- things named in the other language: ``tacos de canasta``, ``samba de roda``, ``casa de fados``
-  (see ``_is_compound_name``), and English loan phrases (``de facto``, ``à la carte``,
+- things named in the other language: ``tacos de canasta``, ``samba de roda``, ``casas de fado``,
+  ``pão de queijo``, ``aglio e olio``, ``bacalhau à Brás``, ``risotto alla milanese`` (see
+  ``_is_compound_name``), and English loan phrases (``de facto``, ``à la carte``,
   ``en route``, ``per se``: ``ENGLISH_LOANS``);
 - quoted or parenthesised text, and whole sentences, that are mostly in the other language (a
   slogan, a song title, a gloss such as ``(la migra)``): quoted on purpose;
@@ -86,6 +95,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
+from itertools import accumulate
 
 from feedscrub.models import Edit, Evidence, ForeignFragment
 
@@ -113,6 +123,7 @@ SINGLE_MAX_EN_FREQ = 3e-5
 SINGLE_MIN_RATIO = 2.5
 MAX_CAPS_RUN = 3  # a longer run of ALL-CAPS words is a name or a heading, not a leftover
 BRACKET_MIN_SCORE = 2.0
+ENGLISH_FUNCTION_FREQ = 1e-3  # "and", "with": a fragment never grows over one
 STRONG_RATIO = 2.0  # a connector run of words each 100x likelier in L needs no function word
 RATIO_CAP = 4.0  # one rare word must not make a fragment on its own
 
@@ -136,6 +147,19 @@ SINGLE_LEFTOVERS = _wordset(
     "secondo anche presso tramite perché però und der das nicht eine einer eines auf für laut "
     "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch oder aber"
 )  # not: dos (dos and don'ts), sus, dal (lentils), sous (sous chef), verso, dem
+
+# English words that open a noun phrase. A frequent function word of another language standing
+# straight before one ("com the heating", "dans the region") is a leftover even when it is not in
+# SINGLE_LEFTOVERS: English never puts it there.
+ENGLISH_DETERMINERS = _wordset("the an this these those its their his her our")
+DETERMINER_MAX_EN_FREQ = 1e-4
+# English words that are also such function words and do stand before "the": "give 'em the slip",
+# "tout the scheme", "thou hast the", "a boa the length of a bus"
+ENGLISH_BEFORE_DETERMINER = _wordset("em tout hast boa")
+
+# Conjunctions (and, or) of the candidate languages, and the prepositions that link names
+CONJUNCTIONS = _wordset("y e o et ou und oder")
+NAME_LINKS = _wordset("de del da do dos das du des di della delle dello dei degli von")
 
 # Sentence adverbs and connectors ("moreover", "however", "instead"): never English, and as
 # leftovers they often stand between commas, so these need not lead into the next word.
@@ -189,7 +213,7 @@ _LEAD = "([{“\"'‘«¿¡"
 _TRAIL = ")]}”\"'’».,;:!?…"
 _CORE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SENTENCE_END = re.compile(r"(?:[.!?:;…]['\"”’)\]]*|\n)\s*['\"“‘«(\[¿¡]*$")
-_SENTENCE = re.compile(r"(?:[^.!?\n<>]|\n(?![ \t]*\n))+")  # a single newline may be a soft wrap
+_SENTENCE = re.compile(r"(?:[^.!?\n<>]+|\n(?![ \t]*\n))+")  # a single newline may be a soft wrap
 _QUOTED = re.compile(r"“[^”\n]{1,300}”|«[^»\n]{1,300}»|\"[^\"\n]{1,300}\"|\([^()\n]{1,120}\)")
 # single quotes, often nested in a double-quoted remark: "... are 'una vergogna' — a disgrace"
 _QUOTED_SINGLE = re.compile(r"(?<![\w'’])['‘][^\W\d_][^'‘’\n]{0,118}['’](?![\w'’])")
@@ -197,6 +221,7 @@ _QUOTED_SINGLE = re.compile(r"(?<![\w'’])['‘][^\W\d_][^'‘’\n]{0,118}['�
 
 
 LEXICON_MIN_FREQ = 1e-6
+MAX_REMEMBERED_FORMS = 400_000  # bounds the quick look's memory (~40 MB at most)
 ENGLISH_MIN_FREQ = 1e-7
 
 
@@ -238,6 +263,9 @@ class _Lexicon:
         keep = set().union(*self.other.values())
         self.en = _bucket_dict(get_frequency_list("en"), ENGLISH_MIN_FREQ, keep)
         self._cache: dict[str, dict[str, tuple[float, float]]] = {}
+        # word forms, as written, judged by the quick first look (``_may_hold_fragments``)
+        self.trigger_forms: set[str] = set()
+        self.quiet_forms: set[str] = set()
 
     @classmethod
     def get(cls) -> _Lexicon:
@@ -246,6 +274,10 @@ class _Lexicon:
                 if cls._instance is None:
                     cls._instance = cls()
         return cls._instance
+
+    def cached_leanings(self, word: str) -> dict[str, tuple[float, float]] | None:
+        """``leanings(word)`` if already computed, else None (a quick look for hot loops)."""
+        return self._cache.get(word)
 
     def leanings(self, word: str) -> dict[str, tuple[float, float]]:
         """``{lang: (ratio, freq)}`` for each language the word leans to (see the constants)."""
@@ -270,6 +302,11 @@ class _Lexicon:
         if len(self._cache) < 200_000:
             self._cache[raw] = out
         return out
+
+    def remember_form(self, form: str, triggers: bool) -> None:
+        """Record whether a word form (as written) can take part in a fragment (``_triggers``)."""
+        if len(self.trigger_forms) + len(self.quiet_forms) < MAX_REMEMBERED_FORMS:
+            (self.trigger_forms if triggers else self.quiet_forms).add(form)
 
     def ratio(self, word: str, lang: str) -> tuple[float, float]:
         """``(log10 ratio to English, capped; frequency in lang)`` for any word."""
@@ -311,8 +348,13 @@ class Found:
 def _words(text: str) -> list[_Word]:
     out: list[_Word] = []
     append = out.append
+    word = _Word
     for m in _CHUNK.finditer(text):
         chunk = m.group()
+        if chunk.isalpha():  # the common case: a bare word, nothing to strip
+            upper = len(chunk) > 1 and chunk.isupper()
+            append(word(m.start(), m.end(), chunk, chunk.lower(), chunk[0].isupper() and not upper, upper, ""))
+            continue
         stripped = chunk.lstrip(_LEAD)
         core = stripped.rstrip(_TRAIL)
         start = m.end() - len(stripped)
@@ -341,18 +383,29 @@ def _may_hold_fragments(text: str, lex: _Lexicon) -> bool:
     """A cheap first look: does any word lean hard enough to be part of a fragment?
 
     A capitalised word counts only if it could open one (a function word at a sentence start,
-    ``Según``); names such as ``Duque`` cannot.
+    ``Según``); names such as ``Duque`` cannot. Each whitespace-separated chunk (``según``,
+    ``country,``) is judged once per process and remembered in one of two sets, so an article
+    costs a split and two set operations.
     """
-    for w in set(_FAST_WORD.findall(text)):
-        low = w.lower()
-        lean = lex.leanings(low)
-        if not lean or max(r for r, _ in lean.values()) < FAST_MIN_RATIO:
-            continue
-        if w[0].islower() or w.isupper() or low in SINGLE_LEFTOVERS or low in SINGLE_CONNECTORS:
-            return True
-        if max(f for _, f in lean.values()) >= FUNCTION_MIN_FREQ:
+    chunks = set(text.split())
+    if not chunks.isdisjoint(lex.trigger_forms):
+        return True
+    for chunk in chunks - lex.quiet_forms:
+        hit = any(_triggers(w, lex) for w in _FAST_WORD.findall(chunk))
+        lex.remember_form(chunk, hit)
+        if hit:
             return True
     return False
+
+
+def _triggers(w: str, lex: _Lexicon) -> bool:
+    low = w.lower()
+    lean = lex.leanings(low)
+    if not lean or max(r for r, _ in lean.values()) < FAST_MIN_RATIO:
+        return False
+    if w[0].islower() or w.isupper() or low in SINGLE_LEFTOVERS or low in SINGLE_CONNECTORS:
+        return True
+    return max(f for _, f in lean.values()) >= FUNCTION_MIN_FREQ
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -370,12 +423,15 @@ def _mask_deliberate(text: str, words: list[_Word], lex: _Lexicon) -> None:
     """
     # prefix sums over the lowercase words (capitalised words never start a fragment anyway):
     # how many there are, and how many lean to another language
-    n_low = [0]
-    n_lean = [0]
-    for w in words:
-        low = bool(w.low) and not (w.cap or w.upper)
-        n_low.append(n_low[-1] + low)
-        n_lean.append(n_lean[-1] + (low and bool(lex.leanings(w.low))))
+    lowercase = [bool(w.low) and not (w.cap or w.upper) for w in words]
+    cached = lex.cached_leanings
+    leanings = lex.leanings
+    leans = [
+        is_low and bool(lean if (lean := cached(w.low)) is not None else leanings(w.low))
+        for w, is_low in zip(words, lowercase, strict=True)
+    ]
+    n_low = [0, *accumulate(lowercase)]
+    n_lean = [0, *accumulate(leans)]
     if n_lean[-1] == 0:
         return
     starts = [w.start for w in words]
@@ -519,6 +575,7 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
         else:
             i = j
     found.extend(_conjunction_article(text, words, found, run_threshold))
+    found.extend(_stranded_conjunctions(text, words, found, lex, run_threshold))
     found.sort(key=lambda f: f.start)
     # an ambiguous fragment (del resto: es or it) takes the language of the article's others
     counts: dict[str, int] = {}
@@ -550,6 +607,64 @@ def _conjunction_article(text: str, words: list[_Word], found: list[Found], scor
             continue
         lang = "pt" if m.group(1) else "it"
         out.append(_make(text, words[k : k + 2], lang, score, {lang}))
+    return out
+
+
+def _stranded_conjunctions(
+    text: str, words: list[_Word], found: list[Found], lex: _Lexicon, score: float
+) -> list[Found]:
+    """A conjunction of L (``y``, ``e``, ``et``, ``und``) left standing with the word it joins.
+
+    - between lowercase English words, with the word of L after it: ``one hour y media in the
+      traffic``; the next word must be known in L and no likelier in English (``vitamin e
+      deficiency``, ``type o blood`` and ``x y and z`` stay quiet);
+    - between two names, with a preposition of L: ``the Solimões e do Madeira``, ``of Soumbédioune
+      et de Thiaroye`` (the source's "and of"); not inside a longer name that links with
+      prepositions of L already (``Ministère de l'Économie et des Finances``), and not between
+      capitals without the preposition (``Trinidad y Tobago``).
+
+    Loan phrases (``son et lumière``), things named in L (``cacio e pepe``: the word before is
+    a word of L too), quotations and fragments already found are left alone.
+    """
+    out: list[Found] = []
+    n = len(words)
+    for k in range(n - 1):
+        w = words[k]
+        if w.low not in CONJUNCTIONS or w.cap or w.upper or w.masked or w.glued_after:
+            continue
+        conj = [lg for lg, (r, f) in lex.leanings(w.low).items() if r >= STRONG_RATIO and f >= FUNCTION_MIN_FREQ]
+        prev, nxt = (words[k - 1] if k else None), words[k + 1]
+        if not conj or prev is None or not prev.low or not nxt.low or nxt.masked or nxt.upper or nxt.cap:
+            continue
+        langs: list[str] = []
+        if nxt.low in NAME_LINKS and k + 2 < n and words[k + 2].cap and prev.cap and not prev.glued_after \
+                and not nxt.glued_after:
+            a = k - 1  # the first capitalised word of the name on the left
+            while a > 0 and words[a - 1].cap and not words[a - 1].glued_after:
+                a -= 1
+            before = words[a - 1] if a > 0 else None
+            if before is not None and not before.glued_after and (
+                before.low in NAME_CONNECTORS or _ELISION.match(before.low) or before.low in NAME_LINKS
+            ):
+                continue  # "Ministère de l'Économie et des Finances": all one name
+            if _ELISION.match(prev.low):
+                continue
+            langs = [lg for lg in conj if lg in lex.leanings(nxt.low)]
+        elif not (prev.cap or prev.upper) and len(nxt.low) >= 3:
+            langs = [lg for lg in conj
+                     if lex.ratio(nxt.low, lg)[1] >= 1e-6 and lex.ratio(nxt.low, lg)[0] >= -0.5]
+        if not langs or _is_loan(words, k, k + 2):
+            continue
+        run = words[k : k + 2]
+        if any(f.start < run[-1].end and run[0].start < f.end for f in found):
+            continue
+        lang = max(sorted(langs), key=lambda lg: lex.ratio(nxt.low, lg)[0])
+        word_of_l = lex.ratio(prev.low, lang)[1] >= 1e-6 and lex.ratio(prev.low, lang)[0] >= -0.3
+        english = lex.en_freq(prev.low) >= 1e-6 and not word_of_l
+        if not prev.cap and (not english or _is_name_part(words, k, k + 2, lang, lex)
+                             or _acronym_name(text, words, k, k + 2)):
+            continue  # "cacio e pepe", "Caisse de dépôt et placement du Québec": one named thing
+        out.append(_make(text, run, lang, score, set(langs)))
     return out
 
 
@@ -591,11 +706,20 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
             continue
         if inner[0].start != m.start(1) or inner[-1].end != m.end(1):
             continue
+        elided = _elided_phrase(inner, lex)
+        if elided:
+            out.append(Found(m.start(1), m.end(1), m.group(1), elided, 3.5, m.start(), m.end()))
+            continue
         # "[La Ville]", "[Die Stadt]": capitals do not make a name when the phrase opens with an
-        # article or preposition of L that English does not use ("[La]" is not English)
-        names = any(w.upper for w in inner)
+        # article or preposition of L that English does not use ("[La]" is not English).
+        # "[A PREFEITURA]", "[LE MINISTÈRE]": a phrase all in capitals reads as its lowercase, when
+        # one of its words is plainly L ("[LA TIMES]", "[THE MINISTER]" are not).
+        shouted = m.group(1) == m.group(1).upper()
+        names = any(w.upper for w in inner) and not shouted
         for lang in CANDIDATE_LANGS:
             if names and lang != "de":
+                continue
+            if shouted and not any(lex.ratio(w.low, lang)[0] >= STRONG_RATIO for w in inner):
                 continue
             r0, f0 = lex.ratio(inner[0].low, lang)
             if f0 < FUNCTION_MIN_FREQ or r0 < 0:
@@ -618,7 +742,78 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
     return out
 
 
+ELIDED_NOUN_MIN_FREQ = 1e-5
+
+
+def _elided_phrase(inner: list[_Word], lex: _Lexicon) -> str | None:
+    """``[L'Administration Plante]``, ``[l'Hôtel de Ville]``: a bracketed phrase opening with an
+    elided article of L (English has none) on a noun known in L; the words after it are words of L
+    or names. Returns the language, or None. The noun must be a common one (``administration``,
+    ``hôtel``): a brand (``[L'Oréal Paris]``) is not."""
+    first = inner[0]
+    m = _ELISION.match(first.low)
+    if not m or first.upper or lex.en_freq(first.low) > 0.0:
+        return None
+    lean = lex.leanings(first.low)
+    best = max(sorted(lean), key=lambda k: lean[k][0], default=None)
+    if best is None or lean[best][0] < STRONG_RATIO or lex.ratio(m.group(1), best)[1] < ELIDED_NOUN_MIN_FREQ:
+        return None
+    if all(w.cap or w.upper or lex.ratio(w.low, best)[1] >= 1e-6 for w in inner[1:]):
+        return best
+    return None
+
+
 _COMPOUNDING = _wordset("de del al a con en di da do dos das au aux à alla la")
+# a dish or style named with a contracted article: risotto alla milanese, moules au pistou,
+# penne all'arrabbiata; after a word English borrowed from L (known to English, but rarer there
+# than a plain English noun: spaghetti, risotto, tacos; not "interior del país")
+_ARTICLE_LINKS = _wordset("alla alle allo al ai agli au aux")
+LOANWORD_MIN_EN_FREQ = 1e-7
+LOANWORD_MAX_EN_FREQ = 1e-5
+
+
+_CONTENT_LINKS = _wordset("de di a à con en")  # prepositions only: not "la" (selon la société)
+
+
+def _content_link_content(words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
+    """``pastéis de nata``, ``queso de bola``: a content word of L, a bare preposition, a content
+    word of L, all lowercase. Translation tools translate such nouns; what they leave behind are
+    the function words (``de la``, ``y la``, ``do setor``)."""
+    first = words[i]
+    if first.low in SINGLE_LEFTOVERS or first.low in SINGLE_CONNECTORS:
+        return False  # "selon la société": a leftover preposition, not a noun
+    if words[i + 1].low not in _CONTENT_LINKS or words[i + 1].glued_after:
+        return False
+    k = i + 2
+    if k >= len(words) or k > j:
+        return False
+    last = words[k]
+    return (
+        bool(last.low)
+        and not (last.cap or last.upper or last.masked)
+        and lex.ratio(last.low, lang)[1] >= 1e-6
+        and lex.ratio(last.low, lang)[1] < FUNCTION_MIN_FREQ
+        and last.low not in SINGLE_LEFTOVERS
+        and lex.en_freq(last.low) < FUNCTION_MIN_FREQ
+    )
+
+
+def _content_word(w: _Word, lang: str, lex: _Lexicon) -> bool:
+    """A lowercase word of L that is no function word (``olio``, ``pepe``, ``poésie``)."""
+    f = lex.ratio(w.low, lang)[1]
+    return (
+        not (w.cap or w.upper)
+        and 1e-6 <= f < FUNCTION_MIN_FREQ
+        and w.low not in SINGLE_LEFTOVERS
+        and w.low not in SINGLE_CONNECTORS
+    )
+
+
+def _english_singular(word: str, lex: _Lexicon) -> bool:
+    """``casas``: the plural of a word English shares (``casa``)."""
+    return len(word) > 3 and word.endswith("s") and lex.en_freq(word[:-1]) >= 1e-6
+
+
 # names of things link with a bare preposition (casa de fados, tacos de canasta); a contracted
 # article in the link (del, della, do) reads as a translated phrase (the interior del país)
 _BARE_COMPOUNDING = _wordset("de a con en di à la")
@@ -630,7 +825,12 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
     - ``tacos de canasta``, ``chiles en nogada``: the run opens with a compounding preposition,
       ends with a content word of ``L``, and the word before is a word of ``L`` that English
       shares (``tacos``, ``pan``); a leftover sits after plain English (``among del resto``);
-    - ``samba de roda``, ``casa de fados``: the run opens with such a shared content word;
+    - ``samba de roda``, ``casa de fados``: the run opens with such a shared content word (or
+      the plural of one: ``casas de fado``), or is a noun, a bare preposition and a noun of ``L``
+      (``pão de queijo``: tools translate nouns and leave function words behind);
+    - ``aglio e olio``: two nouns of ``L`` joined by a conjunction;
+    - ``bacalhau à Brás``: a noun of ``L`` and a preposition before a name;
+    - ``risotto alla milanese``: a contracted article after a dish English borrowed;
     - ``Cien años de soledad``, ``Pobre de mí``: the run continues a capitalised word of ``L``
       (a title in sentence case) and holds a content word of ``L`` or ends the clause; ``La Paz
       y la neighboring`` is not one (function words only, and English goes on).
@@ -642,11 +842,36 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
         and run[1].low in _COMPOUNDING
         and not run[0].cap
         and lex.ratio(run[0].low, lang)[1] < FUNCTION_MIN_FREQ
-        and lex.en_freq(run[0].low) >= 1e-6
+        and (lex.en_freq(run[0].low) >= 1e-6 or _english_singular(run[0].low, lex)
+             or _content_link_content(words, i, j, lang, lex))
     ):
         return True
+    if len(run) == 3 and run[1].low in CONJUNCTIONS and all(_content_word(w, lang, lex) for w in (run[0], run[2])):
+        return True  # "aglio e olio", "sturm und drang": two nouns of L joined, one named thing
+    if (
+        2 <= len(run) <= 3
+        and not (run[0].cap or run[0].upper)
+        and run[0].low not in SINGLE_LEFTOVERS
+        and lex.ratio(run[0].low, lang)[1] < FUNCTION_MIN_FREQ
+        and run[-1].low in _COMPOUNDING
+        and not run[-1].glued_after
+        and j < len(words)
+        and words[j].cap
+    ):
+        return True  # "bacalhau à Brás", "pastéis de Belém": a thing named after a person or place
     if prev is None or not prev.low:
         return False
+    if (
+        ((j - i >= 2 and run[0].low in _ARTICLE_LINKS) or run[0].low.startswith("all'"))
+        and not (prev.cap or prev.upper)
+        and LOANWORD_MIN_EN_FREQ <= lex.en_freq(prev.low) < LOANWORD_MAX_EN_FREQ
+        and lex.ratio(run[-1].low, lang)[1] < FUNCTION_MIN_FREQ
+    ):
+        r_prev, f_prev = lex.ratio(prev.low, lang)
+        if (f_prev >= 1e-6 and r_prev >= -0.3) or (f_prev == 0.0 and lex.en_freq(run[-1].low) < 1e-7):
+            # "risotto alla milanese", "linguine alle cozze", "penne all'arrabbiata": a dish
+            # English borrowed (known to L, or to neither list) with its dressing in L
+            return True
     if prev.cap and lang in lex.leanings(prev.low) and not _sentence_start(text, prev.start):
         content = any(lex.ratio(w.low, lang)[1] < FUNCTION_MIN_FREQ for w in run)
         ends_clause = bool(run[-1].glued_after) or j >= len(words)
@@ -718,6 +943,15 @@ def _accept(
     fen = lex.en_freq(w.low)
     if _ELISION.match(w.low) and fen == 0.0 and r >= STRONG_RATIO:
         return True  # l'entreprise, dell'anno: an article glued to a noun, two words in one
+    if (
+        nxt.low in ENGLISH_DETERMINERS
+        and not nxt.cap
+        and f >= SINGLE_MIN_FREQ
+        and r >= SINGLE_MIN_RATIO
+        and fen <= DETERMINER_MAX_EN_FREQ
+        and w.low not in ENGLISH_BEFORE_DETERMINER
+    ):
+        return True  # "El Niño com the heating": a function word of L straight before "the"
     if not (f >= SINGLE_MIN_FREQ and fen <= SINGLE_MAX_EN_FREQ and r >= SINGLE_MIN_RATIO):
         return False
     return w.low in SINGLE_LEFTOVERS
@@ -874,6 +1108,8 @@ def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
             break
         r, f = lex.ratio(w.low, lang)
         fen = lex.en_freq(w.low)
+        if r < -1.0 and fen >= ENGLISH_FUNCTION_FREQ:
+            break  # "alle cozze and penne": English goes on
         if w.cap:
             if lang == "de" and k == j and fen == 0.0 and len(w.low) >= 12:
                 best = k + 1

@@ -1,7 +1,9 @@
 """Step ``html``: turns an article's HTML into plain text with its paragraphs kept.
 
 Runs only when ``ctx.document.content_type == "text/html"``; plain text passes through untouched
-(no BeautifulSoup work on it). The markup is parsed with BeautifulSoup and lxml, and then:
+(no parsing work on it). The markup is parsed with lxml's HTML parser (libxml2) and read the way
+BeautifulSoup("lxml") reads that same parse, at a quarter of the cost (BeautifulSoup itself is
+the fallback when lxml refuses the markup), and then:
 
 - block elements (``p``, ``div``, ``li``, ``h1``…, ``blockquote``, ``figcaption``, ``tr``…) become
   paragraphs separated by a blank line; ``<br>`` becomes a newline; inside a paragraph runs of
@@ -37,6 +39,7 @@ from collections import Counter
 from typing import Any
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from lxml import etree
 
 from feedscrub.models import Edit
 
@@ -86,6 +89,16 @@ _SHORTCODE = re.compile(r"\[/?(?:gallery|embed|video|audio|playlist|contact-form
                         r"|adsense|wpforms|mc4wp_form|ninja_form|gravityform|jetpack_\w+)\b[^\]]*\]",
                         re.IGNORECASE)
 _SPACE = re.compile(r"[ \t\r\n\f\v\u2028\u2029]+")  # not \xa0: a no-break space is meant
+# only these make _SPACE change a text: other whitespace, or two spaces in a row
+_NEEDS_SQUASH = re.compile(r"[\t\r\n\f\v\u2028\u2029]|  ")
+_BR_BREAK = re.compile(r"\n[ \xa0]*\n")
+
+
+def _squash(s: str) -> str:
+    """``_SPACE.sub(" ", s)``, without the work when nothing would change."""
+    return _SPACE.sub(" ", s) if _NEEDS_SQUASH.search(s) else s
+
+
 _PARA_BREAK = re.compile(r"[ \t\r\f\v\xa0]*\n[ \t\r\f\v\xa0]*\n\s*")
 
 
@@ -105,11 +118,14 @@ class _Writer:
         self.buf: list[str] = []
 
     def text(self, s: str) -> None:
+        if "\n" not in s:  # no paragraph break possible (the common case)
+            self.buf.append(_squash(s))
+            return
         parts = _PARA_BREAK.split(s)
         for i, part in enumerate(parts):
             if i:
                 self.flush()
-            self.buf.append(_SPACE.sub(" ", part))  # a source line break is only a space
+            self.buf.append(_squash(part))  # a source line break is only a space
 
     def newline(self) -> None:
         self.buf.append("\n")
@@ -119,8 +135,8 @@ class _Writer:
             return
         raw = "".join(self.buf)
         self.buf = []
-        for block in re.split(r"\n[ \xa0]*\n", raw):  # <br><br> separates paragraphs too
-            lines = [_SPACE.sub(" ", line).strip(" \xa0") for line in block.split("\n")]
+        for block in _BR_BREAK.split(raw):  # <br><br> separates paragraphs too
+            lines = [_squash(line).strip(" \xa0") for line in block.split("\n")]
             para = "\n".join(line for line in lines if line.strip())
             if para:
                 self.paragraphs.append(para)
@@ -176,11 +192,107 @@ def html_to_text(html: str) -> tuple[str, Counter[str], dict[str, str]]:
     dropped: Counter[str] = Counter()
     samples: dict[str, str] = {}
     html = _strip_shortcodes(html, dropped)
-    soup = BeautifulSoup(html, "lxml")
     out = _Writer()
-    _walk(soup, out, dropped, samples)
+    root = _parse(html)
+    if root is None:  # lxml gave up: BeautifulSoup's own strategies (bytes, other encodings)
+        _walk(BeautifulSoup(html, "lxml"), out, dropped, samples)
+    else:
+        for node in [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]:
+            _walk_tree(node, out, dropped, samples, None, False)
     out.flush()
     return "\n\n".join(out.paragraphs), dropped, samples
+
+
+# lxml.etree directly, read the way BeautifulSoup("lxml") reads the same parse (it is a layer over
+# the same libxml2 parser, and costs four times as much): a text node made only of ASCII
+# whitespace becomes one space, or one newline if it has one, except inside <pre> and
+# <textarea>; text inside <rt>/<rp> (and <script>, <style>, <template>) is not prose.
+_STRING_CONTAINERS = frozenset({"rt", "rp", "style", "script", "template"})
+_PRESERVE_WHITESPACE = frozenset({"pre", "textarea"})
+_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
+
+
+def _parse(html: str) -> Any:
+    """The root element of ``html`` parsed by lxml's HTML parser, or None if it gives up."""
+    if html[:1] == "\N{BYTE ORDER MARK}":
+        html = html[1:]
+    try:
+        parser = etree.HTMLParser(recover=True)
+        parser.feed(html)
+        return parser.close()
+    except Exception:  # any refusal: fall back to BeautifulSoup's strategies
+        return None
+
+
+def _string(s: str, preserve: bool) -> str:
+    if not preserve and not s.strip(_ASCII_SPACES):
+        return "\n" if "\n" in s else " "
+    return s
+
+
+def _walk_tree(node: Any, out: _Writer, dropped: Counter[str], samples: dict[str, str],
+               container: str | None, preserve: bool) -> None:
+    """``_walk`` over an lxml element (``node`` itself included, then its tail-less subtree).
+
+    ``container``: the nearest <rt>/<rp>/<script>/<style>/<template> around ``node``'s parent;
+    ``preserve``: inside <pre> or <textarea>.
+    """
+    tag = node.tag
+    if not isinstance(tag, str):
+        if tag is etree.Comment:
+            dropped["html.comment"] += 1
+        return  # processing instructions, entities
+    name = tag.lower()
+    if name in DROP_TAGS:
+        kind = _KIND.get(name, "html.script")
+        dropped[kind] += 1
+        if kind not in samples:
+            samples[kind] = _sample_text(node, name, container)[:60] or name
+        return
+    if name in IMAGE_TAGS:
+        dropped["html.image"] += 1
+        return
+    if name == "br":
+        out.newline()
+        return
+    cls, ident = node.get("class"), node.get("id")
+    if any(WIDGET.match(t) for t in [*(cls or "").split(), *(ident or "").split()]):
+        dropped["html.widget"] += 1
+        if "html.widget" not in samples:
+            samples["html.widget"] = " ".join((cls or "").split()) or str(ident)
+        return
+    block = name in BLOCK_TAGS
+    if block:
+        out.flush()
+    inner = name if name in _STRING_CONTAINERS else container
+    preserve = preserve or name in _PRESERVE_WHITESPACE
+    if node.text and inner is None:
+        out.text(_string(node.text, preserve))
+    for child in node:
+        _walk_tree(child, out, dropped, samples, inner, preserve)
+        if child.tail and inner is None:
+            out.text(_string(child.tail, preserve))
+    if block:
+        out.flush()
+
+
+def _sample_text(node: Any, name: str, container: str | None) -> str:
+    """``Tag.get_text(" ", strip=True)`` of a dropped element, as BeautifulSoup would give it."""
+    want = name if name in _STRING_CONTAINERS else None  # <script> gives its code; <form>, prose
+    parts: list[str] = []
+
+    def visit(el: Any, nearest: str | None) -> None:
+        if el.text and nearest == want and el.text.strip():
+            parts.append(el.text.strip())
+        for child in el:
+            if isinstance(child.tag, str):
+                child_name = child.tag.lower()
+                visit(child, child_name if child_name in _STRING_CONTAINERS else nearest)
+            if child.tail and nearest == want and child.tail.strip():
+                parts.append(child.tail.strip())
+
+    visit(node, want if want else container)
+    return " ".join(parts)
 
 
 class HtmlToText:
