@@ -1,12 +1,16 @@
 """Step ``boilerplate``: removes feed boilerplate found by the rule packs (``config/rules``).
 
-Calls to subscribe, sign up for alerts, follow, support the newsroom or send tips; share and like
-widgets (and the share items under their header, in every language), comment widgets and
-comment-form debris, "The post ... appeared first on ..." and its kin, "Continue reading",
-related-article lists (only when they close the article and look like titles), wire sign-off
-codes, AI-assistant text and unedited-feed / automated-feed notices. Every removal is an ``Edit`` carrying the rule id and the rule's
-description; rules with ``flag: unedited_feed`` also emit evidence for that flag (the paragraph
-goes, the fact that it was there stays). ``flag-only`` rules emit evidence and change nothing.
+Calls to subscribe, sign up for alerts, follow, support or donate to the newsroom, share the
+story or send tips; share and like widgets (and the share items under their header, in every
+language), comment widgets and comment-form debris, "The post ... appeared first on ...",
+"originally published on" and republishing footers, "Continue reading", related-article
+headings, lists and post navigation (lists only when they close the article and look like
+titles), wire sign-off codes, AI-assistant text (refusals, "Certainly! Below is a rewritten
+version ...", a "Headline:" label) and unedited-feed / automated-feed / auto-generated notices.
+Every removal is an ``Edit`` carrying the rule id and the rule's description; rules with
+``flag: unedited_feed`` also emit evidence for that flag (the paragraph goes, the fact that it
+was there stays). ``flag-only`` rules emit evidence and change nothing. Public-service lines in a
+story (an emergency office's text alerts) and copyright lines are content and stay.
 
 How rules are applied (the rule format is documented in ``cleaners.rules``):
 
@@ -47,6 +51,9 @@ _LINE = re.compile(r"[^\n]*\S[^\n]*")
 _SENTENCE_GAP = re.compile(r"(?<=[.!?…])([\"”’»)\]]*)(\s+)")
 _WRAP_EDGE = re.compile(r"^[\s*_]+|[\s*_]+$")
 _PAIRS = {"(": ")", "[": "]"}
+# a marker opening a line before its words: an emoji, an arrow, a bullet, a dash ("📲 Join ...",
+# "► Read also: ...", ">> Continue reading"); quotes, brackets and currency signs are not markers
+_LEAD_MARK = re.compile(r"[^\w\s\"“”„‘’'«(\[¿¡#@$€£%]{1,4}\s+")
 MAX_EDGE_SENTENCES = 4  # a boilerplate run glued to a paragraph is at most this many sentences
 EDGE_CALL_RULE = Rule(
     id="edge.cta",
@@ -60,11 +67,17 @@ EDGE_CALL_RULE = Rule(
 
 
 def unwrap(s: str) -> tuple[int, int]:
-    """Offsets of ``s`` without surrounding whitespace, emphasis markers and one bracket pair."""
+    """Offsets of ``s`` without surrounding whitespace, emphasis markers, a leading marker (emoji,
+    arrow, bullet, dash) and one bracket pair."""
     start, end = 0, len(s)
+    if end and (s[0].isalnum() or s[0] in "\"“”„‘’'«¿¡#@$€£%") and s[-1] not in " \t\r*_":
+        return start, end  # nothing to unwrap (most units): skip the regexes
     for _ in range(2):
         m = _WRAP_EDGE.match(s, start, end)
         if m:
+            start = m.end()
+        m = _LEAD_MARK.match(s, start, end)
+        if m and m.end() < end:
             start = m.end()
         while end > start and s[end - 1] in " \t\r*_":
             end -= 1
@@ -166,9 +179,27 @@ def _cut_edge(rules: list[Rule], text: str, lo: int, hi: int) -> tuple[Rule, int
     if not gaps:
         return None
     lowered = text[lo:hi].lower()
+    # where each rule's keywords occur: a suffix from offset o holds one iff the last occurrence
+    # starts at o or later, a prefix up to e iff the first one ends by e (one search per keyword,
+    # instead of one per keyword and sentence run)
+    reach: list[tuple[Rule, int, int]] = []  # (rule, last keyword start, first keyword end)
+    for r in rules:
+        if not r.keywords:
+            reach.append((r, len(lowered), 0))
+            continue
+        last, first = -1, len(lowered) + 1
+        for k in r.keywords:
+            i = lowered.rfind(k)
+            if i >= 0:
+                last = max(last, i)
+                first = min(first, lowered.find(k) + len(k))
+        if last >= 0:
+            reach.append((r, last, first))
+    if not reach:
+        return None
     for g in gaps[-MAX_EDGE_SENTENCES:]:  # suffixes, longest first
-        suffix = lowered[g.end() - lo:]
-        rules_here = [r for r in rules if r.may_match(suffix)]
+        o = g.end() - lo
+        rules_here = [r for r, last, _ in reach if last >= o]
         if not rules_here:
             continue
         s = g.end()
@@ -177,7 +208,7 @@ def _cut_edge(rules: list[Rule], text: str, lo: int, hi: int) -> tuple[Rule, int
             return hit[0][0], s, hi
     for g in reversed(gaps[:MAX_EDGE_SENTENCES]):  # prefixes, longest first
         e = g.end(1)
-        rules_here = [r for r in rules if r.may_match(lowered[:e - lo])]
+        rules_here = [r for r, _, first in reach if first <= e - lo]
         if not rules_here:
             continue
         hit = _try_whole(rules_here, text, lo, e)

@@ -16,9 +16,10 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
   one space. ``push()`` (code) stays.
 - ``punct.space_before``: ``next year .`` → ``next year.``, ``the 1990s .`` → ``the 1990s.``,
   ``rained ,`` → ``rained,`` after a word of a sentence (six words or more on the line: ``open .``
-  is a command); and ``(if enough are found. )`` → ``(if enough are found.)`` before the closer
-  of a matched parenthesis, whatever the line. Ellipses stay, and so do spaces before ``;:!?``
-  (French typography, emoticons such as `` ;)``).
+  is a command); after a closing quote too (``the “car” .`` → ``the “car”.``, and ``” :`` →
+  ``”:`` in English text only); and ``(if enough are found. )`` → ``(if enough are found.)``
+  before the closer of a matched parenthesis, whatever the line. Ellipses stay, and so do spaces
+  before ``;:!?`` after a word (French typography, emoticons such as `` ;)``).
 - ``punct.double_space``: two or more spaces between words become one (indentation stays).
 - ``punct.glued_words``: ``laborMinister`` → ``labor Minister``: a lowercase word glued to a
   capitalised one where a link was stripped, only when both halves are English words and the
@@ -46,6 +47,9 @@ __all__ = ["RepairPunctuation", "repair_punctuation"]
 _CLOSE = {")": "(", "]": "["}
 _EMPTY = re.compile(r"(?<=\s)(?:\(\s*\)|\[\s*\])")
 _SPACE_BEFORE = re.compile(r"(?<=[^\W_][^\W\d_])[ \t]+([.,])(?=\s|$|[\"”’)\]])")
+# ... and after a closing quote that ends a word or a sentence: 'the “car” .', 'observation” ,'
+# (colon and semicolon only in English text: French typography puts a space before them)
+_SPACE_AFTER_QUOTE = re.compile(r"(?<=[\w.,!?…][”’\"“»«])[ \t]+([.,:;])(?=\s|$)")
 SPACE_BEFORE_MIN_WORDS = 6  # "open ." alone on a line is a shell command, not a sentence
 _DOUBLE_SPACE = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 _GLUED = re.compile(r"(?<![\w@#/.\-])([a-z]{2,})([A-Z][a-z]{2,})(?![\w@/\-(:]|\.\w)")
@@ -186,6 +190,13 @@ def _spaces(text: str, english: bool) -> list[_Candidate]:
         if len(text[line_start : m.start()].split()) < SPACE_BEFORE_MIN_WORDS:
             continue
         out.append((m.start(), m.start(1), "", "punct.space_before", f"space before {m.group(1)!r}"))
+    for m in _SPACE_AFTER_QUOTE.finditer(text):
+        if m.group(1) in ":;" and not english:
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if len(text[line_start : m.start()].split()) < SPACE_BEFORE_MIN_WORDS:
+            continue
+        out.append((m.start(), m.start(1), "", "punct.space_before", f"space before {m.group(1)!r} after a quote"))
     for m in _DOUBLE_SPACE.finditer(text):
         out.append((m.start(), m.end(), " ", "punct.double_space", "doubled space"))
     return out

@@ -139,7 +139,18 @@ class KeywordIndex:
     Testing each rule's keywords separately (``Rule.may_match``) costs a Python loop per rule and
     unit; this tests every distinct keyword once per unit (a C-level substring search each) and
     maps the keywords found to their rules.
+
+    The whole-article scan (``present``) does not search the text once per keyword. It reads the
+    text's trigrams every ``STRIDE`` characters and checks, at each one that is indexed, the
+    keywords filed under it (``str.startswith`` at the implied offset). A keyword at least
+    ``STRIDE + 2`` characters long is filed under the trigrams of one window of ``STRIDE``
+    consecutive offsets: any occurrence covers a sampled position inside that window, so it is
+    found. The window chosen is the one whose trigrams are rarest in the rules' own examples
+    (news-like sentences in every pack language), so common trigrams ("the", "ing") rarely send
+    the scan to a keyword. Shorter keywords are searched directly.
     """
+
+    STRIDE = 2
 
     def __init__(self, rules: list[Rule] | tuple[Rule, ...]) -> None:
         self.rules = list(rules)
@@ -150,24 +161,35 @@ class KeywordIndex:
                 by_kw.setdefault(k, set()).add(i)
         self._keywords = tuple(by_kw)
         self._rules_of = {k: frozenset(v) for k, v in by_kw.items()}
-        # keywords by their first three characters: a keyword can only occur where they do
-        self._short = tuple(k for k in self._keywords if len(k) < 3)
-        self._by_trigram: dict[str, list[str]] = {}
+        stride = self.STRIDE
+        common: dict[str, int] = {}  # trigram counts over the rules' examples
+        for r in self.rules:
+            for ex in (*r.examples_match, *r.examples_no_match):
+                ex = ex.lower()
+                for i in range(len(ex) - 2):
+                    common[ex[i:i + 3]] = common.get(ex[i:i + 3], 0) + 1
+        self._short = tuple(k for k in self._keywords if len(k) < stride + 2)
+        filed: dict[str, list[tuple[str, int]]] = {}
         for k in self._keywords:
-            if len(k) >= 3:
-                self._by_trigram.setdefault(k[:3], []).append(k)
+            if len(k) < stride + 2:
+                continue
+            start = min(range(len(k) - stride - 1),
+                        key=lambda j: (sum(common.get(k[o:o + 3], 0) for o in range(j, j + stride)), j))
+            for o in range(start, start + stride):
+                filed.setdefault(k[o:o + 3], []).append((k, o))
+        self._filed = {g: tuple(v) for g, v in filed.items()}
+        self._grams = frozenset(self._filed)
 
     def present(self, lowered_text: str) -> tuple[str, ...]:
-        """The keywords occurring anywhere in a whole (lowercased) text: one scan per article.
-
-        Only keywords whose first three characters occur in the text are searched for.
-        """
+        """The keywords occurring anywhere in a whole (lowercased) text: one scan per article."""
         t = lowered_text
-        trigrams = {t[i:i + 3] for i in range(len(t) - 2)}
-        found = [k for k in self._short if k in t]
-        for g in trigrams.intersection(self._by_trigram):
-            found.extend(k for k in self._by_trigram[g] if k in t)
-        return tuple(found)
+        grams, filed = self._grams, self._filed
+        found = {k for k in self._short if k in t}
+        for i in [i for i in range(0, len(t) - 2, self.STRIDE) if t[i:i + 3] in grams]:
+            for k, o in filed[t[i:i + 3]]:
+                if i >= o and t.startswith(k, i - o):
+                    found.add(k)
+        return tuple(sorted(found))  # a stable order
 
     def candidates(self, lowered: str, keywords: tuple[str, ...] | None = None) -> list[Rule]:
         """Rules, in order, whose keywords occur in ``lowered`` (or that have none).

@@ -6,8 +6,10 @@
   `` » ``, `` ~ ``, `` • ``, `` // `` (not a one-word tail after a number: ``Show: 01 — Length``
   names an episode) ("... edge Athletic 2-1 – SportsWire Daily", "... | International");
 - a leading section label before `` | `` ("Opinion | ...", "WATCH | ...");
-- a "translated from Spanish:" style prefix;
-- an AI assistant's preamble ("Certainly! Here is the news article: ...", rule ``title.ai_preamble``);
+- a "translated from Spanish:" style prefix, in any pack language ("Traduit de l'espagnol :",
+  "Übersetzt aus dem Englischen:", "[Machine translation]");
+- an AI assistant's preamble ("Certainly! Here is the news article: ...") or a label it leaves
+  ("Headline: ...", "**Title:** ..."), rule ``title.ai_preamble``;
 - HTML entities (``&#8211;``) and doubled whitespace.
 
 The heuristic for an edge segment: at most five words, site-like (each word capitalised, a number,
@@ -37,10 +39,13 @@ __all__ = ["clean_title"]
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|::|»|~|•|//|‖|¦|⋅|›)\s+")
 _ENDS_WITH_NUMBER = re.compile(r"(?:^|\s)(?:#|no\.?\s*|ep\.?\s*|episode\s+|part\s+|vol\.?\s*)?\d+[:.]?$",
                                re.IGNORECASE)
-_TRANSLATED = re.compile(r"^\s*(?:\[\s*)?(?:translated|translation|machine[- ]translated|traducido|traducción"
-                         r"|traduzido|tradução|traduit|traduction|übersetzt|übersetzung)"
-                         r"(?:\s+(?:from|del|do|da|de|du|aus|from the)\s+[A-Za-zÀ-ÿ]+)?"
-                         r"(?:\s*\]\s*(?:[:：|–—-]\s*)?|\s*[:：|–—-]\s*)", re.IGNORECASE)
+_TRANSLATED = re.compile(
+    r"^\s*(?:[\[(]\s*)?(?:(?:machine|automatic(?:ally)?|auto)[- ]?translat(?:ed|ion)|translated|translation"
+    r"|traducid[oa]|traducci[oó]n(?: autom[áa]tica)?|traduzid[oa]|tradu[çc][ãa]o(?: autom[áa]tica)?"
+    r"|traduite?|traduction(?: automatique)?|tradott[oa]|traduzione(?: automatica)?"
+    r"|(?:maschinell |automatisch )?übersetzt|(?:maschinelle |automatische )?übersetzung)"
+    r"(?:\s+(?:from the|from|del|do|da|de l['’]|de|du|d['’]|aus dem|aus|dall['’]|dal|dallo|dalla|dai)\s*[A-Za-zÀ-ÿ]+)?"
+    r"(?:\s*[\])]\s*(?:[:：|–—-]\s*)?|\s*[:：|–—-]\s*)", re.IGNORECASE)
 _TRANSLATED_SUFFIX = re.compile(r"\s*[\(\[]\s*(?:translated|machine[- ]translated|traducido|traduzido|traduit"
                                 r"|übersetzt)(?:\s+[^\)\]]{1,30})?\s*[\)\]]\s*$", re.IGNORECASE)
 # lowercase words a site or section name may contain ("Times of India", "Diário do Douro");
@@ -97,6 +102,13 @@ _AI_PREAMBLE = re.compile(
     r"(?:headlines?|titles?|articles?|stor(?:y|ies)|versions?|summary|report)\b[^:]{0,60}:\s*", re.IGNORECASE)
 
 
+# a label an AI assistant or a raw template leaves before the title ("Headline: ...", "**Title:** ...")
+_LABEL = re.compile(
+    r"^\s*(?:(?:sure|certainly|of course|absolutely|okay|ok|great)[!,.]?\s+)?\**\s*(?:suggested |proposed |new "
+    r"|rewritten |seo )?(?:headline|title|titular|t[íi]tulo|titre|titel|titolo|manchete|schlagzeile|[üu]berschrift)"
+    r"\s*\**\s*[:：]\s*\**\s*", re.IGNORECASE)
+
+
 def _title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) >= 4 and w[:1].isalpha()]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
@@ -135,6 +147,15 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
             end -= 1  # the quotes the assistant put round the title
         edits.append(Edit("title.ai_preamble", 0, len(t), t, t[m.end() + (end < len(t)):end],
                           "AI assistant preamble"))
+        t = t[m.end() + (end < len(t)):end]
+    m = _LABEL.match(t)
+    if m and _long_enough(t[m.end():]):
+        rest = t[m.end():]
+        end = len(t)
+        if len(rest) > 2 and rest[0] in "\"“'‘" and rest[-1] in "\"”'’":
+            end -= 1
+        edits.append(Edit("title.ai_preamble", 0, len(t), t, t[m.end() + (end < len(t)):end],
+                          "headline label left by an AI assistant or a template"))
         t = t[m.end() + (end < len(t)):end]
     m = _TRANSLATED.match(t)
     if m and _long_enough(t[m.end():]):

@@ -38,7 +38,7 @@ def test_repairs(case):
 
 @pytest.mark.parametrize("case", _ids("negative"))
 def test_leaves_alone(case):
-    new, edits = repair_punctuation(case["text"])
+    new, edits = repair_punctuation(case["text"], english=case.get("english", True))
     assert (new, edits) == (case["text"], [])
 
 

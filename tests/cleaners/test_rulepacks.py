@@ -58,6 +58,19 @@ def test_no_match_examples_stay_quiet(rule):
         assert not _fires(rule, ex), f"{rule.id} fired on {ex!r}"
 
 
+def test_keyword_scan_finds_exactly_the_keywords_in_the_text():
+    """The sampled-trigram scan (KeywordIndex.present) agrees with a plain search for every keyword."""
+    from feedscrub.cleaners.rules import KeywordIndex
+
+    index = KeywordIndex(RULES)
+    keywords = {k for r in RULES for k in r.keywords}
+    texts = [ex.lower() for r in RULES for ex in (*r.examples_match, *r.examples_no_match)]
+    texts.append("\n\n".join(texts))  # one long article made of every example
+    texts += ["", "ab", "subscribe", " ai ", "x" * 50 + "newsletter"]
+    for t in texts:
+        assert set(index.present(t)) == {k for k in keywords if k in t}, t[:80]
+
+
 def test_flagging_rules_name_a_known_flag():
     flagged = {r.id for r in RULES if r.flag == "unedited_feed"}
     assert {"en.unedited_feed_disclaimer", "en.ai_assistant_text", "es.unedited_feed_disclaimer"} <= flagged
