@@ -48,8 +48,8 @@ from .serialize import (
     safe_json,
 )
 
-if TYPE_CHECKING:  # imported when used: numpy/datasketch only load with an index
-    from .neardup import NearDuplicateIndex
+if TYPE_CHECKING:  # imported when used: numpy only loads with an index
+    from .neardup import Fingerprint, NearDuplicateIndex
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +154,20 @@ _V2 = [
     ) WITHOUT ROWID""",
 ]
 
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """The near-duplicate index's signatures are made another way (one-permutation MinHash, see
+    sinks/neardup.py): the stored ones are made again from the articles' text."""
+    from .neardup import rebuild_sqlite
+
+    rebuild_sqlite(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "create articles, raw_items, feeds, state", _run(_V1)),
     (2, "near-duplicate index: near_dup_signatures, near_dup_bands", _run(_V2)),
+    (3, "near-duplicate index: one-permutation signatures, rebuilt from the stored text", _v3),
 ]
 STORE_SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -318,10 +329,12 @@ class SqliteSink:
             return stats
         with self._lock:
             conn = self._require()
+            prints: dict[str, Fingerprint] = {}
             try:
+                prints = self._fingerprints(conn, rows)  # before the write lock: other writers go on
                 conn.execute("BEGIN IMMEDIATE")
                 try:  # first/last_seen_at: the time this writer got the lock, so they follow commit order
-                    batch = self._apply(conn, rows, _now())
+                    batch = self._apply(conn, rows, _now(), prints)
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -331,14 +344,34 @@ class SqliteSink:
                 log.warning(
                     "%s: batch of %d refused (%s); writing record by record", self.url, len(rows), exc
                 )
-                stats.merge(self._write_one_by_one(conn, rows))
+                stats.merge(self._write_one_by_one(conn, rows, prints))
             except sqlite3.Error as exc:
                 raise StoreError(
                     f"{self.url}: writing {len(rows)} articles (first {rows[0].id!r}) failed: {exc}"
                 ) from exc
         return stats
 
-    def _write_one_by_one(self, conn: sqlite3.Connection, rows: list[PreparedRow]) -> WriteStats:
+    def _fingerprints(self, conn: sqlite3.Connection, rows: list[PreparedRow]) -> dict[str, Fingerprint]:
+        """Near-duplicate fingerprints of the rows whose content the store does not hold yet.
+
+        Computed before ``BEGIN IMMEDIATE`` (a read does not take the write lock), so hashing
+        never holds other writers up; what changes in between is computed inside (``begin``).
+        """
+        index = self.near_duplicates
+        if index is None or callable(index):
+            return {}
+        stored: dict[str, str] = {}
+        for chunk in _chunks([r.id for r in rows]):
+            stored.update(
+                conn.execute(
+                    f"SELECT id, content_hash FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            )
+        return index.fingerprint([r for r in rows if stored.get(r.id) != r.content_hash])
+
+    def _write_one_by_one(
+        self, conn: sqlite3.Connection, rows: list[PreparedRow], prints: dict[str, Fingerprint] | None = None
+    ) -> WriteStats:
         stats = WriteStats()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -346,7 +379,7 @@ class SqliteSink:
             for row in rows:
                 conn.execute("SAVEPOINT record")
                 try:
-                    one = self._apply(conn, [row], now)
+                    one = self._apply(conn, [row], now, prints)
                 except (*_RECORD_ERRORS, RecordRejected) as exc:
                     conn.execute("ROLLBACK TO record")
                     stats.rejected.append((row.id, f"article {row.id!r}: refused by the store: {exc}"))
@@ -362,7 +395,13 @@ class SqliteSink:
             ) from exc
         return stats
 
-    def _apply(self, conn: sqlite3.Connection, rows: list[PreparedRow], now: str) -> WriteStats:
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        rows: list[PreparedRow],
+        now: str,
+        prints: dict[str, Fingerprint] | None = None,
+    ) -> WriteStats:
         ids = [r.id for r in rows]
         hashes = sorted({r.content_hash for r in rows})
         existing: dict[str, Existing] = {}
@@ -387,7 +426,7 @@ class SqliteSink:
         if near is not None and not callable(near):  # a NearDuplicateIndex: its tables live in this store
             from .neardup import SqliteIndexDb
 
-            index = near.begin(rows, existing, SqliteIndexDb(conn))
+            index = near.begin(rows, existing, SqliteIndexDb(conn), prints)
             near = index.find
         plan = plan_batch(rows, existing, holders, now, near)
         if index is not None:

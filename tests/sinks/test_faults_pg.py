@@ -88,8 +88,8 @@ def test_postgres_stopped_mid_run_spools_then_replays_without_loss_or_duplicates
     cut_inside = {"done": False}
     real_apply = PostgresSink._apply
 
-    def apply_then_cut(self: PostgresSink, conn: Any, rows: Any) -> Any:
-        out = real_apply(self, conn, rows)
+    def apply_then_cut(self: PostgresSink, conn: Any, rows: Any, *more: Any) -> Any:
+        out = real_apply(self, conn, rows, *more)
         if not cut_inside["done"] and rows[0].id == arts[20].id:
             cut_inside["done"] = True
             proxy.down()  # PostgreSQL "stops" after the batch's statements, before its COMMIT

@@ -61,6 +61,17 @@ def near_sink(url: str) -> Any:
     return open_sink(url, near_duplicate_threshold=THRESHOLD)
 
 
+def filler(k: int, feed: str = "https://filler.example/rss") -> Article:
+    """An unrelated story: 150 words of the test texts in a random order (shares no 5-word run)."""
+    import random
+
+    vocabulary = sorted({w for name in ("WIRE", "FOLLOW_UP", "LOCAL_ANGLE", "OTHER") for w in getattr(T, name).split()})
+    rng = random.Random(k)
+    base = make_article(k)
+    art = replace(base, id=f"{feed}#filler-{k}", feed_url=feed, title=f"Filler {k}")
+    return with_text(art, " ".join(rng.choice(vocabulary) for _ in range(150)))
+
+
 # --- the threshold, measured -------------------------------------------------------------------
 
 
@@ -232,20 +243,199 @@ def test_one_failed_record_does_not_leave_its_signature(tmp_path: Path) -> None:
     conn.close()
 
 
-def test_candidate_lookup_is_an_index_search(tmp_path: Path) -> None:
+def test_every_index_query_is_an_index_search(tmp_path: Path) -> None:
+    """The queries the index runs while writing (new articles, then rewrites) never scan a table."""
     with SqliteSink(tmp_path / "s.db", near_duplicates=NearDuplicateIndex(THRESHOLD)) as sink:
-        plan = (
-            sink._require()
-            .execute(
-                "EXPLAIN QUERY PLAN SELECT b.band_key, s.article_id, s.signature, a.first_seen_at, a.fetched_at "
-                "FROM near_dup_bands b JOIN near_dup_signatures s ON s.sig_id = b.sig_id "
-                "JOIN articles a ON a.id = s.article_id WHERE b.band_key IN (?, ?)",
-                (1, 2),
-            )
-            .fetchall()
+        conn = sink._require()
+        sink.write_articles([story("WIRE", 1, F1)])
+        seen: list[str] = []
+        conn.set_trace_callback(seen.append)  # statements with their values filled in
+        sink.write_articles([story("REWRITE_1", 2, F2), filler(3)])
+        sink.write_articles([with_text(story("WIRE", 1, F1), T.WIRE + " Updated.")])
+        conn.set_trace_callback(None)
+        queries = [q for q in seen if q.lstrip().startswith("SELECT") and "near_dup" in q]
+        assert any("near_dup_bands" in q for q in queries) and any("signature" in q for q in queries)
+        for q in queries:
+            plan = " | ".join(r[-1] for r in conn.execute("EXPLAIN QUERY PLAN " + q))
+            assert "SCAN" not in plan, (q[:200], plan)  # every table reached through an index
+
+
+# --- how texts are fingerprinted -----------------------------------------------------------------
+
+
+def test_the_signature_follows_the_words_not_the_spelling() -> None:
+    """Case, punctuation and spacing are not part of a shingle, in ASCII text and in any other."""
+    plain = T.WIRE
+    shouted = T.WIRE.upper().replace(",", " ,  ").replace("\n\n", " -- ")
+    assert shingles(plain) == shingles(shouted)
+    assert (signature(plain) == signature(shouted)).all()  # type: ignore[union-attr]
+    german = "Der Stadtrat hat am Dienstag den neuen Haushalt für Schulen beschlossen, sagte Müller. " * 3
+    loud = german.upper().replace(",", " ;").replace("FÜR", "Für")
+    assert shingles(german) == shingles(loud)
+    assert (signature(german) == signature(loud)).all()  # type: ignore[union-attr]
+    # words the ASCII fast path and the Unicode path both see are hashed alike
+    mixed = T.WIRE + " Déjà vu."
+    assert similarity(signature(mixed), signature(T.WIRE)) > 0.95  # type: ignore[arg-type]
+
+
+def test_one_changed_word_changes_only_a_little() -> None:
+    changed = T.WIRE.replace("levee", "dike", 1)
+    est = similarity(signature(T.WIRE), signature(changed))  # type: ignore[arg-type]
+    assert shingles(changed) != shingles(T.WIRE)
+    assert 0.9 <= est < 1.0
+
+
+def test_repeated_phrases_count_once() -> None:
+    """A long text that repeats a few words has few distinct shingles: not fingerprinted."""
+    assert signature("Buy now, pay later! " * 300) is None
+    assert len(shingles("Buy now, pay later! " * 300)) < MIN_SHINGLES
+
+
+def test_a_signature_does_not_depend_on_its_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hashed alone, in a batch, or (a very long text) piece by piece: the same signature."""
+    from feedscrub.sinks import neardup
+
+    names = ["WIRE", "REWRITE_1", "FOLLOW_UP", "OTHER"]
+    alone = [signature(getattr(T, n)) for n in names]
+    together = neardup.signatures([getattr(T, n) for n in names] + ["", "too short to count"])
+    assert together[4:] == [None, None]
+    for a, b in zip(alone, together, strict=False):
+        assert (a == b).all()  # type: ignore[union-attr]
+    monkeypatch.setattr(neardup, "_GROUP_BYTES", 700)  # WIRE (~2.5 KB) is now cut into pieces
+    for a, b in zip(alone, neardup.signatures([getattr(T, n) for n in names]), strict=True):
+        assert (a == b).all()  # type: ignore[union-attr]
+
+
+def test_fingerprints_are_made_before_the_write_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hashing happens outside the write transaction, so another writer is not held up by it;
+    unchanged re-writes are not hashed at all."""
+    calls: list[tuple[bool, list[str]]] = []
+    real = NearDuplicateIndex.fingerprint
+
+    with SqliteSink(tmp_path / "s.db", near_duplicates=NearDuplicateIndex(THRESHOLD)) as sink:
+
+        def spy(self: NearDuplicateIndex, rows: Any) -> Any:
+            calls.append((sink._require().in_transaction, [r.id for r in rows]))
+            return real(self, rows)
+
+        monkeypatch.setattr(NearDuplicateIndex, "fingerprint", spy)
+        first = [story("WIRE", 1, F1), filler(2)]
+        sink.write_articles(first)
+        copy = story("REWRITE_2", 3, F2)
+        assert sink.write_articles([*first, copy]).duplicates == [copy.id]
+    assert calls == [(False, [a.id for a in first]), (False, [copy.id])]
+
+
+def test_a_fingerprint_of_older_content_is_made_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer changed an article between the hashing and the lock: the decision uses the
+    text actually written."""
+    original = story("WIRE", 1, F1)
+    stale_source = filler(7)
+    with SqliteSink(tmp_path / "s.db", near_duplicates=NearDuplicateIndex(THRESHOLD)) as sink:
+        sink.write_articles([original])
+        copy = story("REWRITE_1", 2, F2)
+        index = sink.near_duplicates
+        assert isinstance(index, NearDuplicateIndex)
+        real = SqliteSink._fingerprints
+
+        def stale(self: SqliteSink, conn: Any, rows: Any) -> Any:
+            prints = real(self, conn, rows)
+            other = index.fingerprint([r for r in _prepared([stale_source])])[stale_source.id]
+            return {aid: replace(other, content_hash="not-what-is-written") for aid in prints}
+
+        monkeypatch.setattr(SqliteSink, "_fingerprints", stale)
+        assert sink.write_articles([copy]).duplicates == [copy.id]
+
+
+def _prepared(arts: list[Article]) -> Any:
+    from datetime import UTC, datetime
+
+    from feedscrub.sinks.serialize import prepare_batch
+
+    return prepare_batch(arts, datetime.now(UTC))[0]
+
+
+def test_a_batch_of_rewrites_keeps_links_and_leaves_no_stale_keys(store_url: str) -> None:
+    """Forty stored articles corrected in one batch (each hits its own stored keys)."""
+    from feedscrub.sinks.neardup import BANDS
+
+    original, copy = story("WIRE", 1, F1), story("REWRITE_1", 2, F2, minutes=30)
+    others = [filler(k) for k in range(10, 50)]
+    with near_sink(store_url) as sink:
+        sink.write_articles([original, *others])
+        assert sink.write_articles([copy]).duplicates == [copy.id]
+        corrected = [with_text(a, a.text + " This story has been corrected.") for a in [original, copy, *others]]
+        stats = sink.write_articles(corrected)
+        assert sorted(stats.updated) == sorted(a.id for a in corrected if a.id != copy.id)
+        assert stats.duplicates == [copy.id]
+        recs = records(sink)
+        assert recs[copy.id]["duplicate_of"] == original.id and recs[copy.id]["revision"] == 2
+        assert all(recs[a.id]["duplicate_of"] is None for a in others)
+        assert sink.write_articles(corrected).unchanged == [a.id for a in corrected]
+    assert _index_counts(store_url) == (42, 42 * BANDS)
+
+
+def _index_counts(url: str) -> tuple[int, int]:
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url[len("sqlite:///") :])
+        try:
+            sigs = conn.execute("SELECT count(*) FROM near_dup_signatures").fetchone()[0]
+            bands = conn.execute("SELECT count(*) FROM near_dup_bands").fetchone()[0]
+        finally:
+            conn.close()
+        return sigs, bands
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        sigs = conn.execute("SELECT count(*) FROM near_dup_signatures").fetchone()[0]  # type: ignore[index]
+        bands = conn.execute("SELECT count(*) FROM near_dup_bands").fetchone()[0]  # type: ignore[index]
+    return sigs, bands
+
+
+# --- migration 3: signatures of an older store are made again ------------------------------------
+
+
+def _as_version_2(url: str) -> None:
+    """Turn a fresh store back into what migration 2 left: old-style signatures and band rows."""
+    old_sig = bytes(range(256)) * 2  # 128 values, none the new scheme would make
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url[len("sqlite:///") :])
+        conn.execute("DELETE FROM schema_meta WHERE version > 2")
+        conn.execute("DELETE FROM near_dup_bands")
+        conn.execute("UPDATE near_dup_signatures SET signature = ?", (old_sig,))
+        conn.execute("INSERT INTO near_dup_bands SELECT sig_id * 1000 + 7, sig_id FROM near_dup_signatures")
+        conn.commit()
+        conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("DELETE FROM schema_meta WHERE version > 2")
+        conn.execute("DROP TABLE near_dup_bands")
+        conn.execute(
+            "CREATE TABLE near_dup_bands (band_key bigint NOT NULL, sig_id bigint NOT NULL, "
+            "PRIMARY KEY (band_key, sig_id))"
         )
-    detail = " | ".join(r[-1] for r in plan)
-    assert "SCAN" not in detail, detail  # every table reached through an index
+        conn.execute("UPDATE near_dup_signatures SET signature = %s", (old_sig,))
+        conn.execute("INSERT INTO near_dup_bands SELECT sig_id * 1000 + 7, sig_id FROM near_dup_signatures")
+
+
+def test_migration_3_makes_the_signatures_again(store_url: str) -> None:
+    from feedscrub.sinks.neardup import BANDS
+
+    original = story("WIRE", 1, F1)
+    arts = [original, *(filler(k) for k in range(10, 14))]
+    with near_sink(store_url) as sink:
+        sink.write_articles(arts)
+        version = sink.schema_version()  # type: ignore[attr-defined]
+    _as_version_2(store_url)
+    with open_sink(store_url) as sink:  # any open migrates, with or without the index
+        assert sink.schema_version() == version == 3  # type: ignore[attr-defined]
+    assert _index_counts(store_url) == (len(arts), len(arts) * BANDS)
+    with near_sink(store_url) as sink:  # the rebuilt index finds the old article
+        copy = story("REWRITE_2", 2, F2, minutes=30)
+        assert sink.write_articles([copy]).duplicates == [copy.id]
+        assert records(sink)[copy.id]["duplicate_of"] == original.id
 
 
 def test_racing_near_duplicates_have_one_original(store_url: str) -> None:
