@@ -15,7 +15,9 @@ State plumbing (the flow owns storage; this module does no I/O):
 - ``update_learned_state(state, source, text, settings, content_type=...)`` returns a new state
   with one more article. Pass the article *as fetched* (``Document.content`` and its content
   type), not the cleaned text: a paragraph the step removed must still be counted, or it would
-  fall below the threshold and come back.
+  fall below the threshold and come back. Cheaper and the same: the pipeline's ``CleanResult.as_text``
+  (the article as text before any cleaning edit) with ``content_type="text/plain"``, which spares
+  parsing the HTML a second time.
 - ``LearnedState.to_dict()`` / ``LearnedState.from_dict()`` are JSON-safe; the flow stores one
   state per source under the key ``learned:<source>``.
 - ``ctx.resources.learned`` may be a mapping ``source -> LearnedState`` (several sources) or a

@@ -73,6 +73,10 @@ class CleanResult:
     edits: list[Edit]
     foreign_fragments: list[ForeignFragment]
     near_misses: list[Evidence] = field(default_factory=list)
+    # The document as plain text before any cleaning: the ``html`` step's output for HTML, the
+    # content itself for plain text; None when the html step did not run on an HTML document.
+    # Learned boilerplate counts its paragraphs, so the HTML is not parsed a second time.
+    as_text: str | None = None
 
     def as_json(self, with_evidence: bool = True) -> dict[str, Any]:
         """The ``feedscrub clean --json/--jsonl`` shape (see docs/schema.md)."""
@@ -101,6 +105,8 @@ class CleanResult:
 
 Finisher = Callable[[Context, str], CleanResult]
 
+_TO_TEXT_STEP = "html"  # the step that turns HTML into paragraphs of text (cleaners.html.HtmlToText)
+
 
 class Pipeline:
     """Runs ``steps`` in order over a document, then ``finish`` turns what they found into flags."""
@@ -119,11 +125,14 @@ class Pipeline:
         ctx = Context(document=document, settings=self.settings, resources=self.resources,
                       original_text=document.content)
         text = document.content
+        as_text = None if document.content_type == "text/html" else text
         near: list[Evidence] = []
         for step in self.steps:
             if not self.settings.step_enabled(step.name, document.source):
                 continue
             result = step(text, ctx)
+            if step.name == _TO_TEXT_STEP:
+                as_text = result.text
             edits = [e if e.step else _with_step(e, step.name) for e in result.edits]
             ctx.edits.extend(edits)
             ctx.evidence.extend(result.evidence)
@@ -132,6 +141,7 @@ class Pipeline:
             text = result.text
         out = self.finish(ctx, text)
         out.near_misses = near
+        out.as_text = as_text
         return out
 
 

@@ -327,12 +327,18 @@ class Fetcher:
         return result
 
     async def fetch_all(
-        self, feeds: Iterable[FeedSpec], states: Mapping[str, FeedState] | None = None
+        self, feeds: Iterable[FeedSpec], states: Mapping[str, FeedState] | None = None, *,
+        window: int | None = None,
     ) -> AsyncIterator[tuple[FeedSpec, FetchResult]]:
         """Fetch many feeds concurrently; yields ``(feed, result)`` as each finishes.
 
         ``states`` maps a feed's URL to its ``FeedState``. Feeds are started host by host in turn,
         so a list with many feeds of one host does not fill every slot waiting on that host.
+
+        ``window`` bounds the fetches started and not yet taken by the caller (in flight, or done
+        and waiting to be yielded): a caller that stops asking stops new fetches, so the bodies
+        held stay bounded however many feeds there are. None starts every fetch at once (still at
+        most ``concurrency`` requests in flight).
         """
         states = states or {}
         ordered = _interleave_hosts(list(feeds))
@@ -340,14 +346,38 @@ class Fetcher:
         async def one(feed: FeedSpec) -> tuple[FeedSpec, FetchResult]:
             return feed, await self.fetch(feed, states.get(feed.url))
 
-        tasks = [asyncio.ensure_future(one(f)) for f in ordered]
+        if window is None:
+            tasks = [asyncio.ensure_future(one(f)) for f in ordered]
+            try:
+                for next_done in asyncio.as_completed(tasks):
+                    yield await next_done
+            finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            return
+        waiting = iter(ordered)
+        running: set[asyncio.Future[tuple[FeedSpec, FetchResult]]] = set()
+
+        def top_up() -> None:
+            while len(running) < max(1, window):
+                feed = next(waiting, None)
+                if feed is None:
+                    return
+                running.add(asyncio.ensure_future(one(feed)))
+
         try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
+            top_up()
+            while running:
+                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for fut in finished:
+                    running.discard(fut)
+                    yield fut.result()
+                top_up()
         finally:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            for fut in running:
+                fut.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     # -- file:// --
 

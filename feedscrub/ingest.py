@@ -1,23 +1,40 @@
-"""One ingest of a shard of feeds, as plain Python: fetch → parse → clean → store → report.
+"""One ingest, as plain Python: fetch → parse → clean → store → report.
 
-The Prefect flow (``flows/ingest.py``) runs ``run_shard`` once per shard as a task; tests and
-benchmarks call it directly. Nothing here imports Prefect: logging goes to whatever logger the
-caller hands in (the flow passes Prefect's run logger).
+Two halves, joined by a bounded stream of ``Chunk`` values:
 
-Failure rules: a feed that fails is recorded (kind and message) and the shard goes on; an article
+- ``ingest_feeds`` (the run's own process, async): loads the feeds' states, fetches every due
+  feed (``Fetcher``: politeness and limits), follows autodiscovery, fetches full-text pages, and
+  settles itself every feed that brought nothing new to parse (304, unchanged body, failed, not
+  due), writing their feed states in batches. Only the bodies of changed feeds travel on, a few
+  feeds per ``Chunk``, to ``run_chunk``. At most ``2 × workers`` chunks are in flight; when they
+  are, fetching pauses (``Fetcher.fetch_all(window=...)``), so memory is bounded by the
+  concurrency, not by the number of feeds.
+- ``ingest_chunk`` (a worker; any process): parses, sanitises, cleans and stores each feed of a
+  chunk, updates learned boilerplate, then saves the chunk's feed states, after its articles.
+
+``run_shard`` runs both in this process, chunks in one worker thread: tests, benchmarks and the
+crash tests use it. The Prefect flow (``flows/ingest.py``) runs the same ``ingest_feeds`` with
+``run_chunk`` submitting a task to its task runner (one process per core for ``ingest_parallel``),
+so a run where nothing changed never starts a worker process. Nothing here imports Prefect.
+
+Failure rules: a feed that fails is recorded (kind and message) and the run goes on; an article
 whose cleaning fails is still stored raw (text empty, ``pipeline_version`` ending in ``+error``)
-so a later re-clean can fix it; nothing fetched is dropped.
+so a later re-clean can fix it; a feed fetched but not stored (its storing failed, or its chunk
+failed after the runner's retries) is recorded failed and stays due with its old validators, so
+the next run fetches its whole body again: nothing fetched is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import math
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import httpx
@@ -51,6 +68,50 @@ _log = logging.getLogger("feedscrub.ingest")
 
 FeedDone = Callable[[FeedReport], None]
 
+CHUNK_FEEDS = 25  # most feeds per chunk (fewer near the end of a run, so workers finish together)
+CHUNK_BYTES = 8 * 1024 * 1024  # most feed-body bytes per chunk
+STATE_BATCH = 200  # feed states settled by the fetching side, written in one transaction
+
+
+# --- values that cross from the fetching side to a worker --------------------------------------
+
+
+@dataclass(slots=True)
+class FullText:
+    """A full-text feed, parsed on the fetching side, its new entries' article pages fetched."""
+
+    parsed: ParsedFeed  # only the entries not stored yet, their content replaced by the page's text
+    already_stored: int
+    warnings: list[str]
+
+
+@dataclass(slots=True)
+class FetchedFeed:
+    """A feed whose body changed: what a worker needs to parse, clean and store it."""
+
+    feed: FeedSpec
+    result: FetchResult
+    state: FeedState | None  # as loaded at the start of the run
+    full_text: FullText | None = None
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A few changed feeds, processed and retried together by one worker."""
+
+    number: int
+    feeds: list[FetchedFeed]
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(len(f.result.body or b"") for f in self.feeds)
+
+
+ChunkRunner = Callable[[Chunk], "Future[ShardReport]"]
+
+
+# --- plain-Python entry point -------------------------------------------------------------------
+
 
 def run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, *,
               log: logging.Logger | logging.LoggerAdapter[Any] | None = None,
@@ -58,62 +119,88 @@ def run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, *,
               on_feed_done: FeedDone | None = None) -> ShardReport:
     """Ingest every due feed of ``feeds`` into the store at ``store_url``; never raises for a feed.
 
+    No Prefect: the chunks run in one worker thread of this process while fetching goes on.
     ``transport`` replaces the HTTP transport for feeds (tests). Article pages for full-text feeds
     always go through the connect-time SSRF guard (``feedscrub.netguard``).
     """
-    return asyncio.run(_run_shard(feeds, settings, store_url, log or _log, now, transport, on_feed_done))
+    logger = log or _log
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedscrub-chunk") as worker:
+
+        def run_chunk(chunk: Chunk) -> Future[ShardReport]:
+            return worker.submit(ingest_chunk, chunk, settings, store_url, log=logger)
+
+        return run_sync(ingest_feeds(feeds, settings, store_url, run_chunk, workers=1, log=logger, now=now,
+                                     transport=transport, on_feed_done=on_feed_done))
 
 
-async def _run_shard(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, log: Any,
-                     now: datetime | None, transport: httpx.AsyncBaseTransport | None,
-                     on_feed_done: FeedDone | None) -> ShardReport:
-    # Fetching runs on this event loop; parsing, cleaning and storing (CPU and a blocking database)
-    # run in one worker thread that also owns the store connection, so fetches keep flowing while
-    # earlier feeds are processed.
+def run_sync(coro: Any) -> Any:
+    """``asyncio.run(coro)``, also from a thread that already runs an event loop (then in a helper
+    thread, with this thread's context variables, e.g. Prefect's run context)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    ctx = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        return helper.submit(ctx.run, asyncio.run, coro).result()
+
+
+# --- the fetching side --------------------------------------------------------------------------
+
+
+async def ingest_feeds(feeds: Sequence[FeedSpec], settings: Settings, store_url: str, run_chunk: ChunkRunner, *,
+                       workers: int = 1, chunk_feeds: int = CHUNK_FEEDS, log: Any = None,
+                       now: datetime | None = None, transport: httpx.AsyncBaseTransport | None = None,
+                       on_feed_done: FeedDone | None = None) -> ShardReport:
+    """Fetch every due feed of ``feeds``; settle unchanged and failed ones here, send changed ones
+    to ``run_chunk`` in chunks of at most ``chunk_feeds``. Returns one report for every feed."""
+    log = log or _log
     now = now or datetime.now(UTC)
     report = ShardReport()
-    loop = asyncio.get_running_loop()
 
     def done(fr: FeedReport) -> None:
         report.feeds.append(fr)
         if on_feed_done:
             on_feed_done(fr)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedscrub-shard") as worker:
-        sink = await loop.run_in_executor(worker, partial(
-            open_sink, store_url, near_duplicate_threshold=settings.near_duplicate_threshold,
-            shingle_words=settings.near_duplicate_shingle_words))
-        try:
-            states = await loop.run_in_executor(worker, sink.get_feed_states, [f.url for f in feeds])
-            due: list[FeedSpec] = []
-            for feed in feeds:
+    sink = await asyncio.to_thread(open_sink, store_url, near_duplicate_threshold=settings.near_duplicate_threshold,
+                                   shingle_words=settings.near_duplicate_shingle_words)
+    try:
+        states = await asyncio.to_thread(sink.get_feed_states, [f.url for f in feeds])
+        due: list[FeedSpec] = []
+        for feed in feeds:
+            state = states.get(feed.url)
+            if state is not None and (state.retired or not is_due(state, now)):
+                done(FeedReport(url=feed.url, name=feed.source, status="retired" if state.retired else "not_due",
+                                consecutive_failures=state.consecutive_failures))
+            else:
+                due.append(feed)
+        settled = _StateBatch(sink, log)
+        chunks = _Chunks(run_chunk, workers, chunk_feeds, len(due), report, done, settled, log)
+        full_texts: set[asyncio.Task[None]] = set()
+        async with Fetcher(settings.fetch, transport=transport) as fetcher, \
+                ArticleFetcher(settings.fetch) as articles:  # guarded; never the feed transport
+            async for feed, result in fetcher.fetch_all(due, states, window=settings.fetch.concurrency):
+                chunks.fetched += 1
+                result = await _autodiscover(fetcher, feed, result, log)
                 state = states.get(feed.url)
-                if state is not None and (state.retired or not is_due(state, now)):
-                    done(FeedReport(url=feed.url, name=feed.source,
-                                    status="retired" if state.retired else "not_due",
-                                    consecutive_failures=state.consecutive_failures))
+                if not (result.ok and result.body and not result.not_modified):
+                    fr, new_state = settle_unchanged(feed, result, state, settings, log)
+                    await settled.add(new_state)
+                    done(fr)
+                elif feed.full_text:
+                    t = asyncio.create_task(_full_text(chunks, sink, articles, FetchedFeed(feed, result, state),
+                                                       settled, done, log))
+                    full_texts.add(t)
+                    t.add_done_callback(full_texts.discard)
                 else:
-                    due.append(feed)
-            learned = await loop.run_in_executor(worker, _load_learned, sink, {f.source for f in due})
-            pipeline = build_pipeline(settings, learned=learned)
-            work = FeedWork(pipeline, sink, settings, report, log, learned)
-            pending: list[asyncio.Future[FeedReport]] = []
-            async with Fetcher(settings.fetch, transport=transport) as fetcher, \
-                    ArticleFetcher(settings.fetch) as articles:  # guarded; never the feed transport
-                async for feed, result in fetcher.fetch_all(due, states):
-                    result = await _autodiscover(fetcher, feed, result, log)
-                    state = states.get(feed.url)
-                    fut: asyncio.Future[FeedReport]
-                    if feed.full_text and result.ok and result.body and not result.not_modified:
-                        fut = asyncio.ensure_future(
-                            _with_full_text(loop, worker, work, articles, feed, result, state))
-                    else:
-                        fut = loop.run_in_executor(worker, work.ingest_feed, feed, result, state)
-                    fut.add_done_callback(lambda f: done(f.result()) if not f.exception() else None)
-                    pending.append(fut)
-                await asyncio.gather(*pending)
-        finally:
-            await loop.run_in_executor(worker, sink.close)
+                    await chunks.add(FetchedFeed(feed, result, state))
+            if full_texts:
+                await asyncio.gather(*full_texts)
+        await chunks.finish()
+        await settled.flush()
+    finally:
+        await asyncio.to_thread(sink.close)
     return report
 
 
@@ -136,38 +223,230 @@ def _looks_like_html_page(body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
 
 
-@dataclass(slots=True)
-class FeedWork:
-    """Everything one shard's worker thread needs to turn a fetch result into stored articles."""
-
-    pipeline: Pipeline
-    sink: Sink
-    settings: Settings
-    report: ShardReport
-    log: Any
-    learned: dict[str, LearnedState]
-
-    def ingest_feed(self, feed: FeedSpec, result: FetchResult, state: FeedState | None,
-                    full_text: FullText | None = None) -> FeedReport:
-        return _ingest_feed(feed, result, state, self.pipeline, self.sink, self.settings, self.report, self.log,
-                            self.learned, full_text)
-
-
-async def _with_full_text(loop: asyncio.AbstractEventLoop, worker: ThreadPoolExecutor, work: FeedWork,
-                          articles: ArticleFetcher, feed: FeedSpec, result: FetchResult,
-                          state: FeedState | None) -> FeedReport:
-    """Fetch the article page of each entry not stored yet, then ingest as usual. Entries already
-    stored are left alone: their page was fetched when they were new."""
-    parsed = await loop.run_in_executor(worker, parse_sanitised, result, feed)
-    known = await loop.run_in_executor(worker, work.sink.existing_ids, [e.id for e in parsed.entries])
-    fresh = [e for e in parsed.entries if e.id not in known]
-    entries, warnings = await articles.fetch_full_texts(feed, fresh)
-    parsed.entries = [sanitize_entry(e) for e in entries]
-    full = FullText(parsed=parsed, already_stored=len(known), warnings=warnings)
-    return await loop.run_in_executor(worker, work.ingest_feed, feed, result, state, full)
+async def _full_text(chunks: _Chunks, sink: Sink, articles: ArticleFetcher, item: FetchedFeed,
+                     settled: _StateBatch, done: FeedDone, log: Any) -> None:
+    """Fetch the article page of each entry not stored yet, then send the feed on as usual.
+    Entries already stored are left alone: their page was fetched when they were new."""
+    feed = item.feed
+    try:
+        parsed = await asyncio.to_thread(parse_sanitised, item.result, feed)
+        known = await asyncio.to_thread(sink.existing_ids, [e.id for e in parsed.entries])
+        fresh = [e for e in parsed.entries if e.id not in known]
+        entries, warnings = await articles.fetch_full_texts(feed, fresh)
+        parsed.entries = [sanitize_entry(e) for e in entries]
+    except Exception as exc:  # one feed's surprise must not stop the run
+        fr, state = not_stored(item, "internal", f"{type(exc).__name__}: {exc}", log)
+        await settled.add(state)
+        done(fr)
+        return
+    item.full_text = FullText(parsed=parsed, already_stored=len(known), warnings=warnings)
+    await chunks.add(item)
 
 
-def _load_learned(sink: Sink, sources: set[str]) -> dict[str, LearnedState]:
+class _StateBatch:
+    """Feed states settled on the fetching side, written ``STATE_BATCH`` at a time."""
+
+    def __init__(self, sink: Sink, log: Any) -> None:
+        self.sink, self.log = sink, log
+        self.pending: list[FeedState] = []
+
+    async def add(self, state: FeedState) -> None:
+        self.pending.append(state)
+        if len(self.pending) >= STATE_BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            await asyncio.to_thread(self.sink.save_feed_states, batch)
+        except Exception as exc:  # the feeds are fetched again next run; nothing is lost
+            self.log.error("%d feed state(s) not saved: %s", len(batch), exc)
+
+
+class _Chunks:
+    """Groups changed feeds into chunks and keeps at most ``2 × workers`` of them in flight.
+
+    A chunk goes out when it is full, when a worker is idle (so the first feeds start at once), or
+    at the end. Chunk size shrinks as the run nears its end, so the workers finish together.
+    """
+
+    def __init__(self, run_chunk: ChunkRunner, workers: int, chunk_feeds: int, due: int, report: ShardReport,
+                 done: FeedDone, settled: _StateBatch, log: Any) -> None:
+        self.run_chunk, self.workers, self.chunk_feeds = run_chunk, max(1, workers), max(1, chunk_feeds)
+        self.max_in_flight = 2 * self.workers
+        self.due, self.fetched = due, 0
+        self.report, self.done, self.settled, self.log = report, done, settled, log
+        self.pending: list[FetchedFeed] = []
+        self.pending_bytes = 0
+        self.in_flight: set[asyncio.Future[None]] = set()
+        self.numbers = 0
+
+    def _target(self) -> int:
+        left = self.due - self.fetched + len(self.pending)
+        return max(1, min(self.chunk_feeds, math.ceil(left / (2 * self.workers))))
+
+    async def add(self, item: FetchedFeed) -> None:
+        self.pending.append(item)
+        self.pending_bytes += len(item.result.body or b"")
+        while self.pending:
+            full = len(self.pending) >= self._target() or self.pending_bytes >= CHUNK_BYTES
+            if not (full or len(self.in_flight) < self.workers):
+                return
+            if len(self.in_flight) >= self.max_in_flight:
+                await self._wait_one()  # back-pressure: fetching waits with us
+                continue
+            self._submit()
+
+    async def finish(self) -> None:
+        while self.pending:
+            if len(self.in_flight) >= self.max_in_flight:
+                await self._wait_one()
+            else:
+                self._submit()
+        while self.in_flight:
+            await self._wait_one()
+
+    async def _wait_one(self) -> None:
+        await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
+        for f in [f for f in self.in_flight if f.done()]:
+            self.in_flight.discard(f)
+
+    def _submit(self) -> None:
+        take = self.pending[: self._target()]
+        self.pending = self.pending[len(take):]
+        self.pending_bytes = sum(len(f.result.body or b"") for f in self.pending)
+        chunk = Chunk(self.numbers, take)
+        self.numbers += 1
+        try:
+            fut: asyncio.Future[Any] = asyncio.wrap_future(self.run_chunk(chunk))
+        except Exception as exc:  # the runner refused it: same as a chunk that failed
+            fut = asyncio.get_running_loop().create_future()
+            fut.set_exception(exc)
+        settled = asyncio.ensure_future(self._settle(chunk, fut))
+        self.in_flight.add(settled)
+        settled.add_done_callback(self.in_flight.discard)
+
+    async def _settle(self, chunk: Chunk, fut: asyncio.Future[Any]) -> None:
+        try:
+            result: ShardReport = await fut
+        except Exception as exc:  # failed after the runner's retries: record, keep due, lose nothing
+            why = f"{type(exc).__name__}: {exc}"
+            self.log.error("chunk %d (%d feeds) failed: %s", chunk.number, len(chunk.feeds), why)
+            for item in chunk.feeds:
+                fr, state = not_stored(item, "chunk", why, self.log)
+                await self.settled.add(state)
+                self.done(fr)
+            return
+        self.report.flagged.extend(result.flagged)
+        for fr in result.feeds:
+            self.done(fr)
+
+
+# --- what the fetching side settles itself -----------------------------------------------------
+
+
+def settle_unchanged(feed: FeedSpec, result: FetchResult, state: FeedState | None, settings: Settings,
+                     log: Any) -> tuple[FeedReport, FeedState]:
+    """The report and new state of a feed with nothing to parse: not modified, or failed."""
+    fr = FeedReport(url=feed.url, name=feed.source, http_status=result.status, elapsed_s=result.elapsed_s)
+    if not result.ok:
+        fr.status, fr.error_kind, fr.error = "failed", result.error_kind, result.error
+        log.warning("feed %s: %s: %s", feed.source, result.error_kind, result.error)
+    else:
+        fr.status = "not_modified"
+        log.debug("feed %s: not modified", feed.source)
+    return fr, _settle(fr, feed, result, state, None, settings, log)
+
+
+def not_stored(item: FetchedFeed, kind: str, error: str, log: Any) -> tuple[FeedReport, FeedState]:
+    """A feed fetched but not stored: failed, due again, its validators as before the run (so the
+    next run gets the whole body, not a 304)."""
+    feed, now = item.feed, datetime.now(UTC)
+    s = replace(item.state) if item.state is not None else FeedState(url=feed.url, name=feed.name)
+    s.name = feed.name or s.name
+    s.last_fetched_at = now
+    s.last_error_kind, s.last_error = kind, error
+    s.consecutive_failures += 1
+    s.failing_since = s.failing_since or now
+    s.next_fetch_at = None
+    fr = FeedReport(url=feed.url, name=feed.source, status="failed", http_status=item.result.status,
+                    error_kind=kind, error=error, consecutive_failures=s.consecutive_failures,
+                    failing_since=s.failing_since, elapsed_s=item.result.elapsed_s)
+    log.error("feed %s: fetched but not stored: %s: %s", feed.source, kind, error)
+    return fr, s
+
+
+def _settle(fr: FeedReport, feed: FeedSpec, result: FetchResult, state: FeedState | None,
+            parsed: ParsedFeed | None, settings: Settings, log: Any) -> FeedState:
+    new_state = next_state(state, feed, result, parsed, datetime.now(UTC), settings.fetch)
+    if fr.status == "ok" and new_state.consecutive_failures:
+        # fetched, but nothing readable as a feed (an HTML page, garbage): health counts it failed
+        fr.status, fr.error_kind, fr.error = "failed", new_state.last_error_kind, new_state.last_error
+        log.warning("feed %s: %s: %s", feed.source, fr.error_kind, fr.error)
+    if result.discovered_url and fr.status == "ok":
+        # fetch the advertised feed directly from now on, as after a confirmed permanent redirect
+        new_state.permanent_redirect = result.discovered_url
+        new_state.redirect_count = settings.fetch.redirect_confirm_runs
+        fr.warnings.append(f"autodiscovered: the URL is a web page; its feed is {result.discovered_url}")
+    fr.consecutive_failures = new_state.consecutive_failures
+    fr.failing_since = new_state.failing_since
+    return new_state
+
+
+# --- the worker side ----------------------------------------------------------------------------
+
+
+_pipelines: dict[str, Pipeline] = {}
+_pipelines_lock = threading.Lock()
+
+
+def pipeline_for(settings: Settings) -> Pipeline:
+    """The cleaning pipeline for ``settings``, built once per process (rule packs, word lists)."""
+    key = settings.cleaning.model_dump_json()
+    with _pipelines_lock:
+        pipeline = _pipelines.get(key)
+        if pipeline is None:
+            pipeline = _pipelines[key] = build_pipeline(settings)
+    return pipeline
+
+
+def ingest_chunk(chunk: Chunk, settings: Settings, store_url: str, *, log: Any = None) -> ShardReport:
+    """Parse, clean and store every feed of ``chunk``; then save the chunk's feed states (after its
+    articles, so a crash in between only means fetching those feeds again). Raises only when the
+    store cannot be opened: the caller retries the chunk."""
+    log = log or _log
+    report = ShardReport()
+    base = pipeline_for(settings)
+    with open_sink(store_url, near_duplicate_threshold=settings.near_duplicate_threshold,
+                   shingle_words=settings.near_duplicate_shingle_words) as sink:
+        learned = _load_learned(sink, {item.feed.source for item in chunk.feeds})
+        # this chunk's learned state; the steps (and their word lists) are shared
+        pipeline = Pipeline(base.steps, base.finish, base.settings, replace(base.resources, learned=learned))
+        states: list[FeedState] = []
+        changed_sources: set[str] = set()
+        for item in chunk.feeds:
+            fr, state, learned_new = _ingest_feed(item, pipeline, sink, settings, report, log, learned)
+            report.feeds.append(fr)
+            states.append(state)
+            if learned_new:
+                changed_sources.add(item.feed.source)
+        for source in sorted(changed_sources):
+            try:
+                sink.put_state(f"learned:{source}", learned[source].to_dict())
+            except Exception as exc:
+                log.error("learned boilerplate of %s not saved: %s", source, exc)
+        try:
+            sink.save_feed_states(states)
+        except Exception as exc:  # the feeds are fetched again next run; their articles are stored
+            log.error("chunk %d: %d feed state(s) not saved: %s", chunk.number, len(states), exc)
+            for fr in report.feeds:
+                fr.warnings.append(f"feed state not saved: {exc}")
+    return report
+
+
+def _load_learned(sink: Sink, sources: Iterable[str]) -> dict[str, LearnedState]:
     learned = {}
     for source in sources:
         data = sink.get_state(f"learned:{source}")
@@ -176,20 +455,26 @@ def _load_learned(sink: Sink, sources: set[str]) -> dict[str, LearnedState]:
     return learned
 
 
-def _learn(sink: Sink, feed: FeedSpec, entries: list[RawEntry], new_ids: set[str], settings: Settings,
-           learned: dict[str, LearnedState]) -> None:
+def _learn(feed: FeedSpec, entries: list[RawEntry], as_text: dict[str, str | None], new_ids: set[str],
+           settings: Settings, learned: dict[str, LearnedState]) -> bool:
     """Count only articles stored for the first time: a feed re-serves the same items every run,
-    and counting them again would make an article's own paragraphs look like boilerplate."""
+    and counting them again would make an article's own paragraphs look like boilerplate. Counts
+    the text the pipeline converted already; the raw HTML is parsed again only when there is none."""
     fresh = [e for e in entries if e.id in new_ids]
     if not fresh:
-        return
+        return False
     clean_settings = pipeline_settings(settings)
     state = learned.get(feed.source)
     for e in fresh:
-        state = update_learned_state(state, feed.source, e.content, clean_settings, content_type=e.content_type)
-    if state is not None:
-        learned[feed.source] = state
-        sink.put_state(f"learned:{feed.source}", state.to_dict())
+        text = as_text.get(e.id)
+        if text is not None:
+            state = update_learned_state(state, feed.source, text, clean_settings, content_type="text/plain")
+        else:
+            state = update_learned_state(state, feed.source, e.content, clean_settings, content_type=e.content_type)
+    if state is None:
+        return False
+    learned[feed.source] = state
+    return True
 
 
 def parse_sanitised(result: FetchResult, feed: FeedSpec) -> ParsedFeed:
@@ -200,83 +485,51 @@ def parse_sanitised(result: FetchResult, feed: FeedSpec) -> ParsedFeed:
     return parsed
 
 
-@dataclass(slots=True)
-class FullText:
-    """A full-text feed, parsed on the event loop side, its new entries' article pages fetched."""
-
-    parsed: ParsedFeed  # only the entries not stored yet, their content replaced by the page's text
-    already_stored: int
-    warnings: list[str]
-
-
-def _ingest_feed(feed: FeedSpec, result: FetchResult, state: FeedState | None, pipeline: Pipeline,
-                 sink: Sink, settings: Settings, report: ShardReport, log: Any,
-                 learned: dict[str, LearnedState] | None = None, full_text: FullText | None = None) -> FeedReport:
+def _ingest_feed(item: FetchedFeed, pipeline: Pipeline, sink: Sink, settings: Settings, report: ShardReport,
+                 log: Any, learned: dict[str, LearnedState]) -> tuple[FeedReport, FeedState, bool]:
+    feed, result, full_text = item.feed, item.result, item.full_text
     fr = FeedReport(url=feed.url, name=feed.source, http_status=result.status, elapsed_s=result.elapsed_s)
     parsed = None
+    learned_new = False
     try:
-        if not result.ok:
-            fr.status, fr.error_kind, fr.error = "failed", result.error_kind, result.error
-            log.warning("feed %s: %s: %s", feed.source, result.error_kind, result.error)
-        elif result.not_modified:
-            fr.status = "not_modified"
-            log.info("feed %s: not modified", feed.source)
-        else:
-            parsed = full_text.parsed if full_text else parse_sanitised(result, feed)
-            fr.warnings.extend(parsed.warnings)
-            for w in parsed.warnings:
+        parsed = full_text.parsed if full_text else parse_sanitised(result, feed)
+        fr.warnings.extend(parsed.warnings)
+        for w in parsed.warnings:
+            log.warning("feed %s: %s", feed.source, w)
+        if full_text:
+            fr.warnings.extend(full_text.warnings)
+            for w in full_text.warnings:
                 log.warning("feed %s: %s", feed.source, w)
-            if full_text:
-                fr.warnings.extend(full_text.warnings)
-                for w in full_text.warnings:
-                    log.warning("feed %s: %s", feed.source, w)
-            fr.entries = len(parsed.entries) + (full_text.already_stored if full_text else 0)
-            fetched_at = datetime.now(UTC)
-            articles = [_clean_entry(e, feed, pipeline, fetched_at, fr, log) for e in parsed.entries]
-            stats = _write(sink, articles, settings.batch_size)
-            fr.new, fr.updated, fr.unchanged = len(stats.new), len(stats.updated), len(stats.unchanged)
-            fr.unchanged += full_text.already_stored if full_text else 0
-            fr.duplicates, fr.rejected, fr.spooled = len(stats.duplicates), len(stats.rejected), len(stats.spooled)
-            if stats.spooled:
-                fr.warnings.append(f"{len(stats.spooled)} article(s) spooled locally: the store was unreachable; "
-                                   "they are written on the next run")
-                log.warning("feed %s: %d article(s) spooled: the store was unreachable", feed.source, len(stats.spooled))
-            for aid, why in stats.rejected:
-                fr.warnings.append(f"article {aid} rejected by the store: {why}")
-                log.warning("feed %s: article %s rejected by the store: %s", feed.source, aid, why)
-            if learned is not None:
-                _learn(sink, feed, parsed.entries, set(stats.new) | set(stats.duplicates), settings, learned)
-            changed = set(stats.new) | set(stats.updated)
-            for a in articles:
-                if a.id in changed and (a.flags.unedited_feed or a.flags.machine_translated):
-                    fr.flagged += 1
-                    report.flagged.append(_flagged(a, feed))
-            log.info("feed %s: %d entries, %d new, %d updated, %d unchanged, %d duplicates, %d flagged",
-                     feed.source, fr.entries, fr.new, fr.updated, fr.unchanged, fr.duplicates, fr.flagged)
-    except Exception as exc:  # one feed's surprise must not stop the shard
-        fr.status, fr.error_kind, fr.error = "failed", "internal", f"{type(exc).__name__}: {exc}"
-        log.error("feed %s: %s", feed.source, fr.error, exc_info=True)
-    new_state = next_state(state, feed, result, parsed, datetime.now(UTC), settings.fetch)
-    if fr.status == "ok" and new_state.consecutive_failures:
-        # fetched, but nothing readable as a feed (an HTML page, garbage): health counts it failed
-        fr.status, fr.error_kind, fr.error = "failed", new_state.last_error_kind, new_state.last_error
-        log.warning("feed %s: %s: %s", feed.source, fr.error_kind, fr.error)
-    elif fr.status == "failed" and result.ok:
-        # the fetch worked but storing did not: keep the feed due so the next run tries again
-        new_state.next_fetch_at = None
-    if result.discovered_url and fr.status == "ok":
-        # fetch the advertised feed directly from now on, as after a confirmed permanent redirect
-        new_state.permanent_redirect = result.discovered_url
-        new_state.redirect_count = settings.fetch.redirect_confirm_runs
-        fr.warnings.append(f"autodiscovered: the URL is a web page; its feed is {result.discovered_url}")
-    fr.consecutive_failures = new_state.consecutive_failures
-    fr.failing_since = new_state.failing_since
-    try:
-        sink.save_feed_states([new_state])
-    except Exception as exc:
-        fr.warnings.append(f"feed state not saved: {exc}")
-        log.error("feed %s: feed state not saved: %s", feed.source, exc)
-    return fr
+        fr.entries = len(parsed.entries) + (full_text.already_stored if full_text else 0)
+        fetched_at = datetime.now(UTC)
+        as_text: dict[str, str | None] = {}
+        articles = [_clean_entry(e, feed, pipeline, fetched_at, fr, log, as_text) for e in parsed.entries]
+        stats = _write(sink, articles, settings.batch_size)
+        fr.new, fr.updated, fr.unchanged = len(stats.new), len(stats.updated), len(stats.unchanged)
+        fr.unchanged += full_text.already_stored if full_text else 0
+        fr.duplicates, fr.rejected, fr.spooled = len(stats.duplicates), len(stats.rejected), len(stats.spooled)
+        if stats.spooled:
+            fr.warnings.append(f"{len(stats.spooled)} article(s) spooled locally: the store was unreachable; "
+                               "they are written on the next run")
+            log.warning("feed %s: %d article(s) spooled: the store was unreachable", feed.source, len(stats.spooled))
+        for aid, why in stats.rejected:
+            fr.warnings.append(f"article {aid} rejected by the store: {why}")
+            log.warning("feed %s: article %s rejected by the store: %s", feed.source, aid, why)
+        learned_new = _learn(feed, parsed.entries, as_text, set(stats.new) | set(stats.duplicates), settings,
+                             learned)
+        changed = set(stats.new) | set(stats.updated)
+        for a in articles:
+            if a.id in changed and (a.flags.unedited_feed or a.flags.machine_translated):
+                fr.flagged += 1
+                report.flagged.append(_flagged(a, feed))
+        log.info("feed %s: %d entries, %d new, %d updated, %d unchanged, %d duplicates, %d flagged",
+                 feed.source, fr.entries, fr.new, fr.updated, fr.unchanged, fr.duplicates, fr.flagged)
+    except Exception as exc:  # one feed's surprise must not stop the chunk
+        log.error("feed %s: %s: %s", feed.source, type(exc).__name__, exc, exc_info=True)
+        failed, state = not_stored(item, "internal", f"{type(exc).__name__}: {exc}", log)
+        failed.warnings = fr.warnings
+        return failed, state, learned_new
+    return fr, _settle(fr, feed, result, item.state, parsed, settings, log), learned_new
 
 
 def _write(sink: Sink, articles: list[Article], batch_size: int) -> WriteStats:
@@ -287,7 +540,7 @@ def _write(sink: Sink, articles: list[Article], batch_size: int) -> WriteStats:
 
 
 def _clean_entry(entry: RawEntry, feed: FeedSpec, pipeline: Pipeline, fetched_at: datetime,
-                 fr: FeedReport, log: Any) -> Article:
+                 fr: FeedReport, log: Any, as_text: dict[str, str | None]) -> Article:
     doc = Document(content=entry.content, content_type=entry.content_type, title=entry.title,
                    feed_language=feed.language or entry.language, source=feed.source)
     try:
@@ -299,6 +552,7 @@ def _clean_entry(entry: RawEntry, feed: FeedSpec, pipeline: Pipeline, fetched_at
         result = CleanResult(text="", title=entry.title, language=None, flags=Flags(), edits=[],
                              foreign_fragments=[])
         version = f"{PIPELINE_VERSION}+error"
+    as_text[entry.id] = result.as_text
     return make_article(entry, feed, result, fetched_at, version)
 
 
@@ -341,3 +595,5 @@ def _flagged(a: Article, feed: FeedSpec) -> FlaggedArticle:
                           evidence=evidence, before=before, after=after)
 
 
+__all__ = ["Chunk", "ChunkRunner", "FetchedFeed", "FullText", "ingest_chunk", "ingest_feeds", "make_article",
+           "parse_sanitised", "pipeline_for", "run_shard", "run_sync", "settle_unchanged"]

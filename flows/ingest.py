@@ -1,16 +1,23 @@
-"""The ingest flow: load feeds, split them into shards, run one task per shard, report the run.
+"""The ingest flow: load feeds, fetch them in this process, send changed feeds to workers in chunks.
 
-Task runs are sized for Prefect's real costs (a task run costs 10-15 ms and ~40 KB until the flow
-ends), so there is one task per shard of ``prefect.shard_size`` feeds, never one per article;
-fetching inside a shard is async with per-host limits. The run keeps its own summary
-(``RunSummary``), published as artifacts with stable keys so the UI shows their history.
+The run's process fetches every due feed (``feedscrub.ingest.ingest_feeds``: politeness, limits,
+autodiscovery, full text) and settles by itself the feeds with nothing new (304, unchanged,
+failed, not due). Only the bodies of changed feeds go to the task runner, a few feeds per
+``ingest-chunk`` task run (task runs cost 10-15 ms and ~40 KB until the flow ends, so never one
+per article), with at most two chunks per worker in flight: fetching waits for the workers, and
+memory stays bounded by the concurrency. ``ingest_parallel`` runs the chunks in one process per
+core; Python starts those processes on the first submitted chunk, so a run where every feed
+answered 304 starts none. The run keeps its own summary (``RunSummary``), published as artifacts
+with stable keys so the UI shows their history.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from contextlib import ExitStack
+import time
+from concurrent.futures import Future
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,20 +31,24 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
+from prefect.context import FlowRunContext
 from prefect.events import emit_event
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from feedscrub.config import build_pipeline, load_feeds, load_settings
+from feedscrub.config import load_feeds, load_settings
 from feedscrub.errors import ConfigError
-from feedscrub.ingest import FeedDone, run_shard
+from feedscrub.ingest import CHUNK_FEEDS, Chunk, FeedDone, ingest_chunk, ingest_feeds, pipeline_for, run_sync
 from feedscrub.report import FeedReport, RunSummary, ShardReport
 from feedscrub.runreport import feed_health_rows, feed_rows, flagged_markdown
-from feedscrub.settings import FeedSpec, Settings
+from feedscrub.settings import Settings
 
 # Set by the CLI to draw a progress bar; None under a worker. Called in the flow's process as
-# each shard completes, so it works with either task runner.
+# each feed is settled, so it works with either task runner.
 progress_hook: FeedDone | None = None
+
+WORKERS = os.cpu_count() or 1  # processes of ingest_parallel
 
 
 def _worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
@@ -51,13 +62,11 @@ def _worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-@task(name="ingest-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
+@task(name="ingest-chunk", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
       retry_jitter_factor=0.5, retry_condition_fn=_worth_retrying)
-def ingest_shard(shard: int, feeds: list[FeedSpec], settings: Settings, store: str) -> ShardReport:
-    """Fetch, parse, clean and store one shard of feeds."""
-    log = get_run_logger()
-    log.info("shard %d: %d feeds", shard, len(feeds))
-    return run_shard(feeds, settings, resolve_store(store), log=log)
+def ingest_chunk_task(chunk: Chunk, settings: Settings, store: str) -> ShardReport:
+    """Parse, clean and store one chunk of fetched feeds, and save their feed states."""
+    return ingest_chunk(chunk, settings, resolve_store(store), log=get_run_logger())
 
 
 @flow(name="feedscrub-ingest", log_prints=False, validate_parameters=True,
@@ -80,10 +89,9 @@ def ingest(feeds: list[str] | None = None, store: str | None = None, group: str 
         return _ingest(feeds, store, group, settings, key)
 
 
-# The same flow with shards in separate processes, so cleaning (CPU-bound) uses every core. Worth
-# it from two shards up: starting the worker processes costs several seconds. The CLI picks it for
-# multi-shard runs; prefect.yaml's scheduled deployment uses it.
-ingest_parallel = ingest.with_options(task_runner=ProcessPoolTaskRunner())
+# The same flow with chunks in separate processes, one per core, so cleaning (CPU-bound) uses every
+# core. The CLI picks it for multi-shard runs; prefect.yaml's scheduled deployment uses it.
+ingest_parallel = ingest.with_options(task_runner=ProcessPoolTaskRunner(max_workers=WORKERS))
 
 
 def _run_slot(key: str, wait_s: float) -> Any:
@@ -98,34 +106,34 @@ def _run_slot(key: str, wait_s: float) -> Any:
 def _ingest(feeds: list[str] | None, store: str | None, group: str | None, settings: Settings,
             key: str) -> RunSummary:
     log = get_run_logger()
-    build_pipeline(settings)  # a broken rule pack fails the run here, once, not in every shard
-    store_url = store or settings.store  # a reference (env:/secret:) is resolved inside each task
+    pipeline_for(settings)  # a broken rule pack fails the run here, once, not in every chunk
+    store_ref = store or settings.store  # a reference (env:/secret:) is resolved inside each task
     specs = [f for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group)]
-    size = settings.prefect.shard_size
-    shards = [specs[i:i + size] for i in range(0, len(specs), size)]
-    log.info("ingest: %d feeds in %d shard(s) into %s", len(specs), len(shards), _redact(store_url))
-    summary = RunSummary(store=_redact(store_url), started_at=datetime.now(UTC))
-    progress_id = create_progress_artifact(0.0, key=f"{key}-progress", description="Shards done, in percent")
+    ctx = FlowRunContext.get()
+    workers = WORKERS if ctx and isinstance(ctx.task_runner, ProcessPoolTaskRunner) else 1
+    log.info("ingest: %d feeds into %s (%d worker%s)", len(specs), _redact(store_ref), workers,
+             "s" if workers > 1 else "")
+    summary = RunSummary(store=_redact(store_ref), started_at=datetime.now(UTC))
+    progress = _Progress(key, len(specs))
     # No task timeout: Prefect cannot interrupt a task in a worker thread. Each fetch has its own
-    # connect/read/total timeouts, which bound a shard instead.
-    shard_task = ingest_shard.with_options(retries=settings.prefect.task_retries,
-                                           retry_delay_seconds=settings.prefect.task_retry_delay_s)
-    futures = {shard_task.submit(n, shard, settings, store_url): n for n, shard in enumerate(shards)}
-    for done, fut in enumerate(as_completed(list(futures)), 1):
-        n = futures[fut]
-        try:
-            shard_report = fut.result()
-        except Exception as exc:  # the shard failed after its retries: record every feed in it
-            log.error("shard %d failed: %s", n, exc)
-            shard_report = _failed_shard(shards[n], exc)
-        summary.add(shard_report)
+    # connect/read/total timeouts, and a chunk holds only fetched bodies, which bound a chunk.
+    chunk_task = ingest_chunk_task.with_options(retries=settings.prefect.task_retries,
+                                                retry_delay_seconds=settings.prefect.task_retry_delay_s)
+
+    def run_chunk(chunk: Chunk) -> Future[ShardReport]:
+        return _settled(chunk_task.submit(chunk, settings, store_ref))
+
+    def feed_done(fr: FeedReport) -> None:
+        progress.feed_done()
         if progress_hook:
-            for fr in shard_report.feeds:
-                progress_hook(fr)
-        if progress_id:
-            update_progress_artifact(progress_id, 100.0 * done / max(1, len(shards)))
-    if not shards and progress_id:
-        update_progress_artifact(progress_id, 100.0)
+            progress_hook(fr)
+
+    with _api_for_workers() if workers > 1 else nullcontext():
+        report = run_sync(ingest_feeds(specs, settings, resolve_store(store_ref), run_chunk, workers=workers,
+                                       chunk_feeds=min(CHUNK_FEEDS, settings.prefect.shard_size), log=log,
+                                       on_feed_done=feed_done))
+    summary.add(report)
+    progress.finish()
     summary.finished_at = datetime.now(UTC)
     _publish(summary, key)
     log.info("ingest done: %d feeds ok, %d failed, %d not due; %d new, %d updated, %d unchanged, %d flagged",
@@ -140,6 +148,55 @@ def _ingest(feeds: list[str] | None, store: str | None, group: str | None, setti
     return summary
 
 
+def _api_for_workers() -> AbstractContextManager[Any]:
+    """Worker processes report to the API this run uses. Without PREFECT_API_URL (``feedscrub run``
+    on Prefect's temporary server) each worker would start a temporary server of its own: ~15 s
+    before its first chunk, and its task runs missing from this run's UI."""
+    if PREFECT_API_URL.value():
+        return nullcontext()
+    with get_client(sync_client=True) as client:
+        url = str(client.api_url)
+    return temporary_settings(updates={PREFECT_API_URL: url})
+
+
+def _settled(pf: PrefectFuture[ShardReport]) -> Future[ShardReport]:
+    """A plain future holding the task's result (or its exception after the retries)."""
+    out: Future[ShardReport] = Future()
+
+    def settle(f: PrefectFuture[ShardReport]) -> None:
+        try:
+            out.set_result(f.result())
+        except BaseException as exc:
+            out.set_exception(exc)
+
+    pf.add_done_callback(settle)
+    return out
+
+
+class _Progress:
+    """The progress artifact: feeds settled, in percent, updated every 5 % or 10 s at most."""
+
+    def __init__(self, key: str, total: int) -> None:
+        self.total, self.done, self.shown, self.at = total, 0, 0.0, time.monotonic()
+        made: Any = create_progress_artifact(0.0, key=f"{key}-progress", description="Feeds done, in percent")
+        self.id = made
+
+    def feed_done(self) -> None:
+        self.done += 1
+        pct = 100.0 * self.done / max(1, self.total)
+        if self.id and (pct - self.shown >= 5 or time.monotonic() - self.at >= 10) and pct < 100:
+            self._show(pct)
+
+    def finish(self) -> None:
+        if self.id:
+            self._show(100.0)
+
+    def _show(self, pct: float) -> None:
+        self.shown, self.at = pct, time.monotonic()
+        # called from the fetching side's event loop: force the blocking client
+        update_progress_artifact(self.id, pct, _sync=True)  # type: ignore[call-arg]
+
+
 def _emit_failing(f: FeedReport) -> None:
     """The event behind automations/notify-failing-feed.yaml."""
     emit_event("feedscrub.feed.failing",
@@ -148,11 +205,6 @@ def _emit_failing(f: FeedReport) -> None:
                payload={"url": f.url, "consecutive_failures": f.consecutive_failures,
                         "cause": f"{f.error_kind}: {f.error}",
                         "failing_since": f.failing_since.isoformat() if f.failing_since else None})
-
-
-def _failed_shard(feeds: list[FeedSpec], exc: BaseException) -> ShardReport:
-    return ShardReport(feeds=[FeedReport(url=f.url, name=f.source, status="failed", error_kind="shard",
-                                         error=f"{type(exc).__name__}: {exc}") for f in feeds])
 
 
 def _publish(summary: RunSummary, key: str) -> None:

@@ -80,3 +80,31 @@ def test_html_article_fingerprints_match_text():
         html = f"<p>Story {i} about the port and the tides today.</p><p>{FOOTER}</p>"
         state = update_learned_state(state, "harbour", html, SETTINGS, content_type="text/html")
     assert run(article(5), state).edits
+
+
+def test_the_pipelines_converted_text_counts_as_the_html_does():
+    """Learning from ``CleanResult.as_text`` (no second HTML parse) gives the state the HTML gives."""
+    from feedscrub.config import build_pipeline, load_settings
+
+    pipeline = build_pipeline(load_settings())
+    from_html = from_text = None
+    for i in range(12):
+        page = (f"<p>Story {i} about the port and the tides today.</p><div class='share'>Share</div>"
+                f"<p>{FOOTER}</p>")
+        result = pipeline.clean(Document(page, "text/html", source="harbour"))
+        assert result.as_text is not None and FOOTER in result.as_text
+        from_html = update_learned_state(from_html, "harbour", page, SETTINGS, content_type="text/html")
+        from_text = update_learned_state(from_text, "harbour", result.as_text, SETTINGS)
+    assert from_text == from_html
+    assert run(article(5), from_text).edits
+
+
+def test_converted_text_is_the_input_for_plain_text_and_absent_without_the_html_step():
+    from feedscrub.config import build_pipeline, load_settings
+
+    settings = load_settings()
+    plain = build_pipeline(settings).clean(Document(f"Story one.\n\n{FOOTER}", source="harbour"))
+    assert plain.as_text == f"Story one.\n\n{FOOTER}"
+    no_html = settings.model_copy(update={"cleaning": settings.cleaning.model_copy(update={"disabled_steps": ["html"]})})
+    result = build_pipeline(no_html).clean(Document(f"<p>{FOOTER}</p>", "text/html", source="harbour"))
+    assert result.as_text is None  # the caller then learns from the HTML itself

@@ -149,3 +149,66 @@ def test_parallel_variant_runs_shards_in_processes(prefect_harness, httpserver, 
     assert all(f.status == "ok" and f.new + f.duplicates == 2 for f in summary.feeds), \
         [(f.name, f.status, f.new, f.duplicates, f.error) for f in summary.feeds]
     assert _rows(db, "SELECT count(DISTINCT id) AS n FROM articles")[0]["n"] == 6
+
+
+def _two_feeds(httpserver, tmp_path: Path, retries: int) -> tuple[Path, Path]:
+    for slug in ("north", "south"):
+        httpserver.expect_request(f"/{slug}.rss").respond_with_data(
+            RSS.replace("courier-", f"{slug}-").replace("courier.example", f"{slug}.example"),
+            content_type="application/rss+xml")
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n" + "".join(
+        f"  - {{name: {slug}, url: '{httpserver.url_for(f'/{slug}.rss')}'}}\n" for slug in ("north", "south")),
+        encoding="utf-8")
+    cfg = tmp_path / "settings.yaml"
+    cfg.write_text(f"prefect:\n  task_retries: {retries}\n  task_retry_delay_s: 0\n", encoding="utf-8")
+    return feeds, cfg
+
+
+def test_a_failed_chunk_is_retried_and_the_progress_hook_sees_every_feed(prefect_harness, httpserver, tmp_path,
+                                                                         monkeypatch):
+    from feedscrub.flows import ingest as flow_module
+
+    feeds, cfg = _two_feeds(httpserver, tmp_path, retries=2)
+    attempts: list[int] = []
+    real = flow_module.ingest_chunk
+
+    def flaky(chunk, *args, **kwargs):
+        attempts.append(chunk.number)
+        if len(attempts) == 1:
+            raise OSError("the database went away")
+        return real(chunk, *args, **kwargs)
+
+    monkeypatch.setattr(flow_module, "ingest_chunk", flaky)
+    seen: list[str] = []
+    monkeypatch.setattr(flow_module, "progress_hook", lambda fr: seen.append(fr.name))
+    db = tmp_path / "retry.db"
+
+    summary = flow_module.ingest(feeds=[str(feeds)], store=f"sqlite:///{db}", config=str(cfg))
+
+    assert [(f.status, f.new + f.duplicates) for f in summary.feeds] == [("ok", 2), ("ok", 2)]
+    assert len(attempts) == len(set(attempts)) + 1  # one chunk ran twice
+    assert sorted(seen) == ["north", "south"]
+    assert _rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 4
+
+
+def test_a_chunk_failing_after_its_retries_records_its_feeds_and_keeps_them_due(prefect_harness, httpserver,
+                                                                                tmp_path, monkeypatch):
+    from feedscrub.flows import ingest as flow_module
+
+    feeds, cfg = _two_feeds(httpserver, tmp_path, retries=0)
+
+    def broken(chunk, *args, **kwargs):
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(flow_module, "ingest_chunk", broken)
+    db = tmp_path / "failed.db"
+    summary = flow_module.ingest(feeds=[str(feeds)], store=f"sqlite:///{db}", config=str(cfg))
+    assert summary.feeds_failed == 2
+    assert all(f.error_kind == "chunk" and "went away" in (f.error or "") for f in summary.feeds)
+    assert _rows(db, "SELECT count(*) AS n FROM feeds WHERE next_fetch_at IS NULL AND consecutive_failures = 1")[0]["n"] == 2
+
+    monkeypatch.undo()
+    again = flow_module.ingest(feeds=[str(feeds)], store=f"sqlite:///{db}", config=str(cfg))
+    assert [f.status for f in again.feeds] == ["ok", "ok"]
+    assert _rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 4
