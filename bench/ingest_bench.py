@@ -218,7 +218,7 @@ def flow_run(feed_list: Path, store: str) -> tuple[float, float, float, Any]:
 
     settings = load_settings()
     n = len(load_feeds([str(feed_list)], settings))
-    flow = ingest_parallel if n > settings.prefect.shard_size else ingest
+    flow = ingest_parallel if n > settings.prefect.chunk_feeds else ingest
     own0, kids0 = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     summary = flow(feeds=[str(feed_list)], store=store)

@@ -146,8 +146,9 @@ def run(
     settings = load_settings(config)  # fail fast on a bad file, before Prefect starts
     build_pipeline(settings)  # rule packs and glossary too
     total = sum(1 for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group))
-    if total > settings.prefect.shard_size:
-        ingest = ingest_module.ingest_parallel  # several shards: one process per core
+    if total > settings.prefect.chunk_feeds:
+        # more than one chunk: one worker process per core (started only once a changed feed needs one)
+        ingest = ingest_module.ingest_parallel
     show_progress = sys.stderr.isatty() if progress is None else progress
     args = {"feeds": feeds, "store": store, "group": group, "config": str(config) if config else None}
     if show_progress:

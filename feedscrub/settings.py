@@ -66,7 +66,8 @@ class CleaningSettings(_Strict):
 
 
 class PrefectSettings(_Strict):
-    shard_size: int = Field(100, ge=1, description="feeds per ingest task run (task runs cost ~10-15 ms each)")
+    chunk_feeds: int = Field(25, ge=1, description="most changed feeds per worker task run (fewer near the end of a run, "
+                             "so the workers finish together); a task run costs ~10-15 ms")
     task_retries: int = Field(2, ge=0)
     task_retry_delay_s: float = Field(10.0, ge=0)
     alert_after_failures: int = Field(3, ge=1, description="emit feedscrub.feed.failing after this many failed runs in a row")

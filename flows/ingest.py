@@ -39,7 +39,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from feedscrub.config import load_feeds, load_settings
 from feedscrub.errors import ConfigError
-from feedscrub.ingest import CHUNK_FEEDS, Chunk, FeedDone, ingest_chunk, ingest_feeds, pipeline_for, run_sync
+from feedscrub.ingest import Chunk, FeedDone, ingest_chunk, ingest_feeds, pipeline_for, run_sync
 from feedscrub.report import FeedReport, RunSummary, ShardReport
 from feedscrub.runreport import feed_health_rows, feed_rows, flagged_markdown
 from feedscrub.settings import Settings
@@ -130,7 +130,7 @@ def _ingest(feeds: list[str] | None, store: str | None, group: str | None, setti
 
     with _api_for_workers() if workers > 1 else nullcontext():
         report = run_sync(ingest_feeds(specs, settings, resolve_store(store_ref), run_chunk, workers=workers,
-                                       chunk_feeds=min(CHUNK_FEEDS, settings.prefect.shard_size), log=log,
+                                       chunk_feeds=settings.prefect.chunk_feeds, log=log,
                                        on_feed_done=feed_done))
     summary.add(report)
     progress.finish()

@@ -126,7 +126,7 @@ def test_a_run_whose_predecessor_still_holds_the_group_skips(prefect_harness, tm
         pass
 
 
-def test_parallel_variant_runs_shards_in_processes(prefect_harness, httpserver, tmp_path):
+def test_parallel_variant_cleans_chunks_in_processes(prefect_harness, httpserver, tmp_path):
     from feedscrub.flows.ingest import ingest_parallel
 
     for slug in ("one", "two", "three"):
@@ -139,7 +139,7 @@ def test_parallel_variant_runs_shards_in_processes(prefect_harness, httpserver, 
         f"  - {{name: {slug}, url: '{httpserver.url_for(f'/{slug}.rss')}'}}\n" for slug in ("one", "two", "three")),
         encoding="utf-8")
     cfg = tmp_path / "settings.yaml"
-    cfg.write_text("prefect:\n  shard_size: 1\n", encoding="utf-8")
+    cfg.write_text("prefect:\n  chunk_feeds: 1\n", encoding="utf-8")
     db = tmp_path / "parallel.db"
 
     summary = ingest_parallel(feeds=[str(feeds)], store=f"sqlite:///{db}", config=str(cfg))
