@@ -259,12 +259,14 @@ class RemoveBoilerplate:
         """Pick each unit's rule: the first candidate whose position and ``after`` hold.
 
         Positions count content units (those no candidate takes); a unit whose candidates all
-        fail becomes content and the count is redone (at most three rounds). Failures and cuts
-        that fail their position are near misses.
+        fail becomes content and the count is redone (at most four rounds); when a heading falls
+        back to another of its rules, the lines after it that had become content are tried again.
+        Failures and cuts that fail their position are near misses.
         """
         for u in units:
             u.content = not u.candidates
-        for _ in range(3):
+        picked: list[str | None] = [None] * len(units)  # each unit's rule in the previous round
+        for _ in range(4):
             total = sum(u.content for u in units)
             changed = False
             seen = 0
@@ -272,6 +274,7 @@ class RemoveBoilerplate:
                 u.whole = None
                 if u.candidates and not u.content:
                     prev = units[i - 1] if i else None
+                    headless: list[Rule] = []  # headings whose list stayed content: not tried again
                     for rule, matched in u.candidates:
                         ok = rule.position_ok(seen, total - seen)
                         if ok and rule.after:
@@ -282,13 +285,28 @@ class RemoveBoilerplate:
                             nxt = units[i + 1] if i + 1 < len(units) else None
                             ok = nxt is None or (not nxt.content and any(
                                 r.id in rule.before for r, _ in nxt.candidates))
+                            if not ok:
+                                headless.append(rule)
                         if ok:
                             u.whole = (rule, matched)
                             break
+                    if u.whole is not None and headless:
+                        u.candidates = [c for c in u.candidates if c[0] not in headless]
                     if u.whole is None:
                         u.content = True
                         changed = True
                 seen += u.content
+            for i, u in enumerate(units):
+                rid = u.whole[0].id if u.whole else None
+                if picked[i] is not None and rid is not None and rid != picked[i]:
+                    # a heading that fell back to another rule ("More from X:" closing the text,
+                    # then anywhere) gives the lines chained to it another chance
+                    j = i + 1
+                    while j < len(units) and units[j].candidates and units[j].content:
+                        units[j].content = False
+                        changed = True
+                        j += 1
+                picked[i] = rid
             if not changed:
                 break
         seen = 0

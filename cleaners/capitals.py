@@ -4,13 +4,14 @@ Translation tools and careless paste leave ``in The beginning``, ``at The end``,
 ``inspections In the coming weeks``, ``who He justified``. Rule ``capitals.stranded`` lowers such a
 word only when all of these hold:
 
-- it is an article, a preposition or ``Now`` (``FUNCTION_WORDS``); never ``I`` or the letter
+- it is an article, a preposition, ``Now`` or ``Then`` (``FUNCTION_WORDS``); never ``I`` or the letter
   ``A`` (``vitamin A deficiency``); a subject pronoun (``He``, ``We``) only right after ``who``,
   ``that``, ``and``... (``who He justified``), since elsewhere it usually follows a lost full stop;
 - the word before it is all lowercase and on the same line, separated by spaces only (so not
   after ``.``, ``:``, a dash, a quotation mark, a line break, or a capitalised word as in
   ``Drop In``), and is not a determiner (``the About page``);
-- the word after it is lowercase (``The beginning``) or, after ``The``, a decade (``since The
+- the word after it is lowercase (``The beginning``; after ``Then`` also ``I``: ``even Then I
+  travel``) or, after ``The``, a decade (``since The
   1990s``; ``The 1975``, a band, has no "s"), so ``The Hague``, ``The New York Times``,
   ``The Athletic``, ``The Guardian``, ``“The Ledger Online”``, ``The Beatles`` are names and stay;
 - it is not the start of a title-case title: ``the book In the Heart of the Sea`` (lowercase
@@ -42,7 +43,7 @@ __all__ = ["RepairCapitals", "repair_capitals"]
 FUNCTION_WORDS = frozenset(
     str.split(
         "The An In At On Of For To By With From Into Onto Over Under Until After Before During Since "
-        "Through About Against Between Among Without Within Towards Toward Upon Now He She They We"
+        "Through About Against Between Among Without Within Towards Toward Upon Now Then He She They We"
     )
 )
 PRONOUNS = frozenset(str.split("He She They We"))
@@ -59,7 +60,7 @@ TITLE_INTRODUCERS = frozenset(
     )
 )
 _DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
-_CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*|\d{2,4}s\b)(?:[ \t]+(\S+))?)")
+_CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*|\d{2,4}s\b|I\b)(?:[ \t]+(\S+))?)")
 _OPENING_THE = re.compile(
     r"(?:^|(?<=[.!?][ \t])|(?<=[.!?][\"”’)][ \t]))[ \t]*(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
     r"Across|Along|Around|Among|Between|Since|Until|Despite|Throughout|Within|Without)[ \t]+(The)"
@@ -101,6 +102,8 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
         word, nxt, after = m.group(1), m.group(2), m.group(3)
         if word not in FUNCTION_WORDS or (nxt[0].isdigit() and word != "The"):
             continue  # a decade may follow only "The": "since The 1990s"
+        if nxt == "I" and word != "Then":
+            continue  # "even Then I travel": only "Then" is lowered before the pronoun "I"
         if (
             after
             and after[0].isupper()

@@ -15,6 +15,7 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
 - ``punct.empty_brackets``: ``()``, ``( )``, ``[]``, ``[ ]`` standing apart from a word go, with
   one space. ``push()`` (code) stays.
 - ``punct.space_before``: ``next year .`` → ``next year.``, ``the 1990s .`` → ``the 1990s.``,
+  ``before 2031 .`` → ``before 2031.``, ``40% ,`` → ``40%,`` (not before another figure: ``1 , 2``),
   ``rained ,`` → ``rained,`` after a word of a sentence (six words or more on the line: ``open .``
   is a command); after a closing quote too (``the “car” .`` → ``the “car”.``, and ``” :`` →
   ``”:`` in English text only); and ``(if enough are found. )`` → ``(if enough are found.)``
@@ -47,6 +48,14 @@ __all__ = ["RepairPunctuation", "repair_punctuation"]
 _CLOSE = {")": "(", "]": "["}
 _EMPTY = re.compile(r"(?<=\s)(?:\(\s*\)|\[\s*\])")
 _SPACE_BEFORE = re.compile(r"(?<=[^\W_][^\W\d_])[ \t]+([.,])(?=\s|$|[\"”’)\]])")
+# ... and after a figure or a percentage ending a clause: "before 2031 .", "more than 40% ." (not
+# "1 , 2 , 3" or "3 . 5": a figure after the mark means a list or a decimal)
+# ("version 2 . and the next": a full stop after a figure must end the sentence)
+_SPACE_BEFORE_FIGURE = re.compile(
+    r"(?:(?<=\d)|(?<=\d%))[ \t]+([.,])"
+    r"(?:(?<=,)(?=\s|$)(?![ \t]*\d)|(?<=\.)(?=[ \t]*$|[ \t]+[A-Z\"“‘(]|[\"”’)\]]))",
+    re.MULTILINE,
+)
 # ... and after a closing quote that ends a word or a sentence: 'the “car” .', 'observation” ,'
 # (colon and semicolon only in English text: French typography puts a space before them)
 _SPACE_AFTER_QUOTE = re.compile(r"(?<=[\w.,!?…][”’\"“»«])[ \t]+([.,:;])(?=\s|$)")
@@ -183,7 +192,7 @@ def _empty(text: str) -> list[_Candidate]:
 
 def _spaces(text: str, english: bool) -> list[_Candidate]:
     out: list[_Candidate] = []
-    for m in _SPACE_BEFORE.finditer(text):
+    for m in [*_SPACE_BEFORE.finditer(text), *_SPACE_BEFORE_FIGURE.finditer(text)]:
         if m.group(1) == "." and text[m.end() : m.end() + 1] == ".":
             continue
         line_start = text.rfind("\n", 0, m.start()) + 1

@@ -11,7 +11,7 @@ A rule pack is a YAML mapping::
         description: Calls to sign up for a newsletter.
         languages: [en]            # documentation: rules run on every article (see below)
         scope: paragraph           # paragraph | sentence
-        action: remove             # remove | flag-only
+        action: remove             # remove | flag-only | keep
         flag: unedited_feed        # optional: the flag a match raises (with the matched text)
         position: {last: 3}        # optional: {first: N} | {last: N} | {edge: N}; plus {min_before: N}
         after: [en.related_header] # optional: only right after a unit removed by one of these
@@ -37,6 +37,11 @@ one pair of enclosing brackets are stripped. ``paragraph`` rules must match the 
 ``sentence`` rules may also match a run of sentences at the start or at the end of a unit (the
 "... extend the hours. Continue reading →" case), and only that run is removed.
 
+Actions: ``remove`` takes the unit (or the sentence run) out; ``flag-only`` keeps it and emits
+evidence for the rule's flag; ``keep`` keeps it and emits nothing: the unit is page furniture
+that stays in the text (a copyright line) but is not counted as content by positions, so a
+related list or a sign-off above "© 2026 X. All rights reserved." still closes the article.
+
 Positions count *content* units, i.e. units no rule matched: ``{last: 1}`` means no content unit
 follows; ``{first: 2}`` at most one content unit precedes; ``{edge: N}`` either;
 ``{min_before: N}`` at least N content units precede (a bare "Comments" link that is a whole
@@ -61,7 +66,7 @@ from typing import Any
 __all__ = ["KeywordIndex", "Rule", "RuleSet", "compile_rules"]
 
 SCOPES = frozenset({"paragraph", "sentence"})
-ACTIONS = frozenset({"remove", "flag-only"})
+ACTIONS = frozenset({"remove", "flag-only", "keep"})
 FLAGS = frozenset({"unedited_feed"})
 _PIECE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -54,6 +54,7 @@ _CONNECTORS = frozenset(["of", "the", "and", "de", "del", "la", "las", "los", "e
                          "dos", "e", "du", "des", "le", "les", "et", "der", "die", "und", "von", "&",
                          "di", "della", "delle", "dello", "dei", "degli", "del", "al", "am", "im", "d'",
                          "l'"])
+_ELISION = re.compile(r"^(?:l|d|dell|dall|nell|sull|all|qu)['’](?=\w)", re.IGNORECASE)
 _MAX_SUFFIX_WORDS = 5
 _MIN_MAIN_WORDS = 4
 
@@ -71,7 +72,7 @@ def _site_like(segment: str) -> bool:
     if not words[0][:1].isupper() or words[0].lower() in ("a", "an"):
         return False
     for w in words:
-        core = w.strip("&'’.,()")
+        core = _ELISION.sub("", w.strip("&'’.,()"))  # "Le Courrier de l'Estuaire": l' + a name
         if not core:
             continue
         if core.lower() in _CONNECTORS:
@@ -90,7 +91,8 @@ _SITE_WORDS = frozenset([
     "examiner", "telegraph", "guardian", "independent", "mirror", "inquirer", "diario", "jornal",
     "noticias", "notícias", "informa", "hoy", "semanal", "folha", "gazeta", "correio", "zeitung",
     "nachrichten", "quotidien", "giornale", "gazzetta", "corriere", "notizie", "periódico", "periodico",
-    "jornal", "diário", "semanário", "journal", "allgemeine", "blatt", "anzeiger",
+    "jornal", "diário", "semanário", "journal", "allgemeine", "blatt", "anzeiger", "courrier", "dépêche",
+    "provence", "parisien", "matin", "soir", "república", "nación", "mundo", "país", "voz",
 ])
 # a year after a preposition ends a sentence-like title ("... emergency in 2027"): not an episode number
 _ENDS_WITH_YEAR = re.compile(r"\b(?:in|by|until|since|from|for|before|after|of|to|em|en|im|dal|desde)\s+"
