@@ -14,7 +14,13 @@ stripping it; it turns what the steps found into:
 - ``machine_translated`` and its score (see ``machine_translation_score``): translation leftovers
   and the artifacts translation tools leave, per 1,000 words; the flag is the score at or above
   ``ctx.settings.machine_translated_threshold`` in an English article (a whole article in another
-  language is not a translation leftover); evidence lists every signal;
+  language is not a translation leftover); evidence lists every signal. Translationese
+  (``cleaners.translationese``: "will be of five euros", "approved this Thursday", "the X of the Y"
+  density; patterns in ``config/translationese.yaml``, carried by ``ctx.resources``) adds a
+  second score, ``translationese_score``: one reported leftover with a couple of calques, or
+  several calques alone, flag; the higher score counts (translationese is looked for only in
+  English text the leftovers alone leave under the threshold). Evidence names each rule, the text
+  it matched, the points and the threshold;
 - ``title``: ``cleaners.titles.clean_title`` when that module is there (its edits are added);
 - ``foreign_fragments``: re-anchored from the ``foreign`` step's output to the FINAL text, through
   the edits of the steps after it (punctuation, capitals) and the final strip;
@@ -36,8 +42,9 @@ from feedscrub.models import Edit, Evidence, Flags, ForeignFragment
 
 from .language import detect_language
 from .pipeline import CleanResult, Context
+from .translationese import TranslationeseReport, find_translationese
 
-__all__ = ["finish", "machine_translation_score", "reanchor"]
+__all__ = ["finish", "machine_translation_score", "reanchor", "translationese_score"]
 
 MISMATCH_MIN_PROB = 0.8
 # Below this many words, or this detection probability, the feed's declared language wins over a
@@ -66,6 +73,20 @@ MT_MIN_FRAGMENT_POINTS_ALONE = 2.5
 MT_STRONG_FRAGMENT = 0.6  # a fragment reported with less confidence is weak
 MT_SCALE = 2.5  # points per 1,000 words at which the score reaches 1 - 1/e
 MT_MIN_WORDS = 300  # shorter texts are scored as if this long (a short text is no denser)
+# Translationese (cleaners.translationese, config/translationese.yaml) weighed with the leftovers
+# (see translationese_score): the article flags when translationese points plus leftovers (each
+# reported leftover at least one point, at most MT_TRANSLATIONESE_LEFTOVER_CAP together) reach
+# MT_TRANSLATIONESE_MIN_SUPPORT, with at least MT_TRANSLATIONESE_WITH_LEFTOVER translationese points
+# from two rules (one leftover and a couple of calques), or from translationese alone at
+# MT_TRANSLATIONESE_MIN_SUPPORT points from MT_TRANSLATIONESE_ALONE_RULES rules (no single habit
+# of a writer flags an article).
+MT_TRANSLATIONESE_MIN_SUPPORT = 3.0
+MT_TRANSLATIONESE_LEFTOVER_CAP = 2.0
+MT_TRANSLATIONESE_WITH_LEFTOVER = 1.5
+# any reported leftover counts here, a lone function word (según, weak: 0.5 points) included
+MT_TRANSLATIONESE_MIN_LEFTOVER = 0.5
+MT_TRANSLATIONESE_WITH_LEFTOVER_RULES = 2
+MT_TRANSLATIONESE_ALONE_RULES = 3
 
 _WORDS = re.compile(r"\w+")
 
@@ -98,6 +119,34 @@ def machine_translation_score(signals: Mapping[str, float], words: int) -> tuple
     elif not any(signals.get(k) for k in MT_SIGNALS if k != "foreign_fragment"):
         score *= min(1.0, points / MT_MIN_FRAGMENT_POINTS_ALONE) ** 2
     return score, points
+
+
+def translationese_score(leftovers: float, points: float, rules: int, words: int) -> float:
+    """0..1 from translationese ``points`` (from ``rules`` distinct rules) and the leftovers found.
+
+    ``leftovers`` is the ``foreign_fragment`` signal (a weak fragment counts half) plus bracketed
+    leftovers. ``support`` is the translationese points plus the leftovers, each reported leftover
+    worth at least one point, at most ``MT_TRANSLATIONESE_LEFTOVER_CAP`` together; the score is ``1 - exp(-density / MT_SCALE)`` with
+    ``density`` the support per 1,000 words (as in ``machine_translation_score``, so a long
+    article needs more). Unless the evidence is enough (see the MT_TRANSLATIONESE_* constants),
+    the score is halved and scaled by ``support / MT_TRANSLATIONESE_MIN_SUPPORT``, which keeps it
+    below 0.5.
+    """
+    if points <= 0:
+        return 0.0
+    has_leftover = leftovers >= MT_TRANSLATIONESE_MIN_LEFTOVER
+    support = points + (min(max(leftovers, 1.0), MT_TRANSLATIONESE_LEFTOVER_CAP) if has_leftover else 0.0)
+    density = support * 1000 / max(words, MT_MIN_WORDS)
+    score = 1 - math.exp(-density / MT_SCALE)
+    with_leftover = (
+        has_leftover
+        and points >= MT_TRANSLATIONESE_WITH_LEFTOVER
+        and rules >= MT_TRANSLATIONESE_WITH_LEFTOVER_RULES
+    )
+    alone = points >= MT_TRANSLATIONESE_MIN_SUPPORT and rules >= MT_TRANSLATIONESE_ALONE_RULES
+    if support >= MT_TRANSLATIONESE_MIN_SUPPORT and (with_leftover or alone):
+        return score
+    return score * 0.5 * min(1.0, support / MT_TRANSLATIONESE_MIN_SUPPORT)
 
 
 def _map_pos(p: int, edits: list[Edit], side: str) -> int:
@@ -198,14 +247,44 @@ def finish(ctx: Context, text: str) -> CleanResult:
             evidence.append(Evidence(e.rule, e.before.strip() or e.reason))
     words = len(_WORDS.findall(final))
     score, points = machine_translation_score(signals, words)
+    # translationese: the source's constructions carried into English ("will be of five euros");
+    # looked for only in English text whose leftovers alone do not already decide
+    source = ctx.document.source
+    tr = TranslationeseReport()
+    if lang == "en" and score < ctx.settings.machine_translated_threshold:
+        tr = find_translationese(
+            final,
+            getattr(ctx.resources, "translationese", None),
+            lambda rule: ctx.settings.rule_enabled(rule, source),
+            words,
+        )
+        leftovers = signals["foreign_fragment"] + signals["bracketed_leftover"]
+        score = max(score, translationese_score(leftovers, tr.points, len(tr.rules), words))
     flags.machine_translated_score = score
-    if lang == "en" and score >= ctx.settings.machine_translated_threshold:
+    threshold = ctx.settings.machine_translated_threshold
+    if lang == "en" and score >= threshold:
         flags.machine_translated = True
         summary = ", ".join(f"{k}={v:g}" for k, v in sorted(signals.items()) if v)
+        if tr.points:
+            summary += f"; translationese {tr.points:.2f} points from {len(tr.rules)} rules ({tr.summary()})"
         flags.evidence["machine_translated"] = [
-            Evidence("mt.score", f"{summary}; {words} words; {points:.1f} points", round(score, 4)),
+            Evidence(
+                "mt.score",
+                f"{summary}; {words} words; {points:.1f} leftover and artifact points; "
+                f"threshold {threshold:g}",
+                round(score, 4),
+            ),
             *evidence,
+            *(Evidence(h.rule, h.text, h.weight) for h in tr.hits),
         ]
+        if tr.density_points:
+            flags.evidence["machine_translated"].append(
+                Evidence(
+                    tr.density_rule,
+                    f"'of the' {tr.density_rate:.1f} per 1,000 words",
+                    tr.density_points,
+                )
+            )
 
     # the strip is an edit too, so that replaying the edits reproduces the text
     strip_edits = []

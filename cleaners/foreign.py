@@ -31,6 +31,18 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   ``[THE MAYOR]`` (English) are editorial;
 - the Portuguese or Italian ``e`` (and) with an article between lowercase English words:
   ``the government e a approval`` (``_conjunction_article``; ``a`` alone scores as English);
+- the Spanish ``y`` with ``a la``/``al`` (``the drought y a la poor upkeep``), and ``e`` with an
+  article between names (``Fortaleza e a Belém``);
+- a contracted preposition of ``L`` after plain English and before a capitalised common noun of
+  ``L`` English does not know, the name ending there: ``the figures della Provincia``
+  (``_leftover_before_noun``);
+- a preposition of several words (``COMPOUND_PREPOSITIONS``: ``à cause de``, ``grazie a``, ``por
+  causa de``) leading straight into English, though one of its words is English (``cause``);
+- a common noun of ``L`` that English does not know at all, between ``the`` and an English word:
+  ``the prefeitura declared`` (``_lone_nouns``; loans such as ``barrio`` are known to English);
+- a number word of ``L`` opening a partitive is no named thing: ``tres de ellos`` (``NUMERALS``);
+  a preposition and a number word of one ``L`` before English are a leftover: ``con due floors``
+  (``PREPOSITION_NUMERALS``);
 - function words of ``L`` between names: ``como Madrid ou Barcelona``, ``entre Lyon et Lille``
   (``_interleaved``); function words leading into a capitalised noun of ``L`` that English does
   not know: ``the Navy e do Exército``.
@@ -145,7 +157,10 @@ SINGLE_LEFTOVERS = _wordset(
     "pelas após também através até ao aos às numa une dans avec aux chez leur leurs très depuis "
     "lors puis selon della delle dello degli dei nel nella nelle negli alla alle dalla sulla sul "
     "secondo anche presso tramite perché però und der das nicht eine einer eines auf für laut "
-    "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch oder aber"
+    "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch oder aber "
+    # Portuguese preposition + demonstrative, one word: "the fleet nesta Tuesday"
+    "nesta neste nestas nestes nessa nesse desta deste destas destes dessa desse naquela naquele "
+    "daquela daquele"
 )  # not: dos (dos and don'ts), sus, dal (lentils), sous (sous chef), verso, dem
 
 # English words that open a noun phrase. A frequent function word of another language standing
@@ -167,7 +182,10 @@ SINGLE_CONNECTORS = _wordset(
     "además asimismo entonces incluso todavía além contudo todavia entretanto porém ainda portanto "
     "cependant toutefois néanmoins pourtant d'ailleurs désormais d'après inoltre invece tuttavia "
     "comunque pertanto dunque quindi infatti ormai außerdem allerdings jedoch trotzdem dennoch "
-    "deshalb daher zudem ebenfalls"
+    "deshalb daher zudem ebenfalls "
+    # prepositions too rare for SINGLE_LEFTOVERS' frequency floor, never English: "174 passengers,
+    # conforme informed the operator" (as, according to)
+    "conforme consoante"
 )
 
 # English loan phrases from other languages: established English, not leftovers.
@@ -534,6 +552,11 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             j += 1
         run = words[i:j]
         lang, score = _best(run, langs, lex)
+        if lang and _leftover_before_noun(words, i, j, lang, lex):
+            if not any(a < words[j].end and words[i].start < b for a, b in taken):
+                found.append(_make(text, words[i : j + 1], lang, score + lex.ratio(words[j].low, lang)[0], langs))
+            i = j + 1
+            continue
         if lang and (_is_name_part(words, i, j, lang, lex) or _acronym_name(text, words, i, j)):
             i = j  # a shorter run inside a name is still part of the name
             continue
@@ -574,6 +597,9 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             i += 1  # a shorter run starting later may still qualify
         else:
             i = j
+    found.extend(_compound_prepositions(text, words, found, lex, run_threshold))
+    found.extend(_lone_nouns(words, found, lex))
+    found.extend(_preposition_numerals(text, words, found, run_threshold))
     found.extend(_conjunction_article(text, words, found, run_threshold))
     found.extend(_stranded_conjunctions(text, words, found, lex, run_threshold))
     found.sort(key=lambda f: f.start)
@@ -589,24 +615,164 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
     return found
 
 
-# "the federal government e a approval": the Portuguese/Italian "e" (and) with an article, between
-# lowercase English words; "a" is English too, so the word scores miss it
-_CONJ_ARTICLE = re.compile(r"(?<=[a-z,] )e (?:(a|o|as|os)|il|la|lo|gli|le)(?= [a-z])")
+# Prepositions of several words, some holding an English word ("à cause de": cause), so the word
+# scores miss them; a leftover when English goes on straight after ("delays à cause de the
+# expropriations").
+COMPOUND_PREPOSITIONS: dict[str, tuple[str, ...]] = {
+    "fr": ("à cause de", "à cause du", "à cause des", "grâce à", "grâce au", "grâce aux",
+           "à partir de", "à partir du", "au lieu de", "à côté de", "au cours de", "au sein de",
+           "afin de", "auprès de", "face à", "en raison de", "en dépit de", "à l'égard de",
+           "à l'issue de", "jusqu'à"),
+    "es": ("a causa de", "a partir de", "a pesar de", "en lugar de", "a través de", "además de",
+           "junto a", "frente a", "debido a", "acerca de", "en cuanto a", "alrededor de",
+           "a lo largo de", "por medio de", "en contra de", "dentro de", "después de"),
+    "pt": ("por causa de", "a partir de", "apesar de", "em vez de", "através de", "além de",
+           "ao longo de", "em relação a", "por meio de", "diante de", "depois de", "dentro de"),
+    "it": ("a causa di", "a causa del", "a causa della", "a partire da", "a partire dal",
+           "invece di", "grazie a", "grazie al", "grazie alla", "insieme a", "oltre a",
+           "rispetto a", "in base a", "accanto a"),
+}
+_COMPOUND_PREPOSITION = re.compile(
+    r"(?<![\w'’-])(" + "|".join(
+        sorted({re.escape(p) for ps in COMPOUND_PREPOSITIONS.values() for p in ps}, key=len, reverse=True)
+    ) + r")(?= [^\W\d_])",
+    re.IGNORECASE,
+)
+_PREPOSITION_LANGS: dict[str, list[str]] = {}
+for _lang, _phrases in COMPOUND_PREPOSITIONS.items():
+    for _p in _phrases:
+        _PREPOSITION_LANGS.setdefault(_p, []).append(_lang)
+# the longest word of each phrase: a text holding none of them needs no regex scan
+_PREPOSITION_KEYS = frozenset(max(p.split(), key=len) for p in _PREPOSITION_LANGS)
+
+
+def _compound_prepositions(
+    text: str, words: list[_Word], found: list[Found], lex: _Lexicon, score: float
+) -> list[Found]:
+    """``delays à cause de the expropriations``: a preposition of several words of L
+    (``COMPOUND_PREPOSITIONS``) leading straight into English (the next word is no word of L);
+    lowercase, or capitalised at a sentence start. Quoted or masked stretches are left alone."""
+    if _PREPOSITION_KEYS.isdisjoint([w.low for w in words]):
+        return []
+    out: list[Found] = []
+    starts = [w.start for w in words]
+    for m in _COMPOUND_PREPOSITION.finditer(text):
+        phrase = m.group(1)
+        if phrase[0].isupper() and not _sentence_start(text, m.start()):
+            continue
+        k = bisect.bisect_left(starts, m.start())
+        e = bisect.bisect_left(starts, m.end())
+        if k >= len(words) or words[k].start != m.start() or e >= len(words):
+            continue
+        run, nxt = words[k:e], words[e]
+        if any(w.masked or w.upper for w in run) or any(w.glued_after for w in run[:-1]):
+            continue
+        if run[-1].glued_after.strip("'’") or nxt.masked or not nxt.low:
+            continue
+        langs = _PREPOSITION_LANGS[phrase.lower().replace("’", "'")]
+        if any(lg in lex.leanings(nxt.low) for lg in langs) and lex.en_freq(nxt.low) < ENGLISH_FUNCTION_FREQ:
+            continue  # the phrase goes on in L: the run rules judge the whole of it
+        if any(f.start < m.end() and m.start() < f.end for f in found):
+            continue
+        out.append(_make(text, run, langs[0], score, set(langs)))
+    return out
+
+
+# "a terminal con due floors": a preposition of L with a number word of L, before English. The
+# number words are per language, so "con due" (it) counts and "con dos" (es) too, while the
+# English "con" before "due to" does not.
+PREPOSITION_NUMERALS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "it": (_wordset("con senza"), _wordset("due tre quattro cinque sei sette otto nove dieci")),
+    "es": (_wordset("con sin"), _wordset("dos tres cuatro cinco seis siete ocho nueve diez")),
+    "pt": (_wordset("com sem"), _wordset("dois duas três quatro cinco seis sete oito nove dez")),
+    "fr": (_wordset("avec sans"), _wordset("deux trois quatre cinq six sept huit neuf dix")),
+    "de": (_wordset("mit ohne"), _wordset("zwei drei vier fünf sechs sieben acht neun zehn")),
+}
+_NUMERAL_PREPOSITIONS = frozenset().union(*(preps for preps, _ in PREPOSITION_NUMERALS.values()))
+_NOT_AFTER_NUMERAL = _wordset("to diligence process course date")  # "con due to", "due process"
+
+
+def _preposition_numerals(text: str, words: list[_Word], found: list[Found], score: float) -> list[Found]:
+    """``con due floors``, ``com dois cinemas``: a preposition and a number word of the same L
+    (``PREPOSITION_NUMERALS``), lowercase, between English words."""
+    out: list[Found] = []
+    for k in range(len(words) - 2):
+        if words[k].low not in _NUMERAL_PREPOSITIONS:
+            continue
+        w, num, nxt = words[k], words[k + 1], words[k + 2]
+        if w.cap or w.upper or w.masked or w.glued_after or num.glued_after or num.masked:
+            continue
+        if not nxt.low or nxt.cap or nxt.upper or nxt.masked or nxt.low in _NOT_AFTER_NUMERAL:
+            continue
+        for lang, (preps, numerals) in PREPOSITION_NUMERALS.items():
+            if w.low in preps and num.low in numerals:
+                if not any(f.start < num.end and w.start < f.end for f in found):
+                    out.append(_make(text, words[k : k + 2], lang, score, {lang}))
+                break
+    return out
+
+
+LONE_NOUN_MIN_RATIO = 3.0  # a thousand times likelier in L than in English ...
+LONE_NOUN_MIN_FREQ = 2e-5  # ... a common word of L (prefeitura, gobierno, ayuntamiento) ...
+LONE_NOUN_MAX_EN_FREQ = 1e-7  # ... unknown to English (loans such as barrio, favela, plaza are known)
+
+
+def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[Found]:
+    """``The prefeitura declared``: a common noun of L that English does not know at all, between
+    English ``the`` and an English word (``LONE_NOUN_*``): the tool left the noun untranslated.
+
+    Not a dish or thing named in L: the word after it is no word of L (``the oficina do segredo``,
+    ``the pão de queijo`` go on in L), and English loans (``the barrio``, ``the piazza``) are known
+    to English. Capitalised words (names) are never judged here."""
+    out: list[Found] = []
+    for k in range(1, len(words) - 1):
+        if words[k - 1].low != "the":
+            continue
+        w, prev, nxt = words[k], words[k - 1], words[k + 1]
+        if w.low == "" or w.cap or w.upper or w.masked or w.glued_after or prev.glued_after:
+            continue
+        if prev.low != "the" or not nxt.low or nxt.cap or nxt.upper or nxt.masked:
+            continue
+        if lex.en_freq(w.low) >= LONE_NOUN_MAX_EN_FREQ or lex.en_freq(nxt.low) < COMMON_ENGLISH_FREQ:
+            continue
+        lean = lex.leanings(w.low)
+        langs = [lg for lg, (r, f) in sorted(lean.items())
+                 if r >= LONE_NOUN_MIN_RATIO and LONE_NOUN_MIN_FREQ <= f < FUNCTION_MIN_FREQ]
+        if not langs or (w.low.endswith("s") and lex.en_freq(w.low[:-1]) > 0.0):
+            continue  # a function word of L (outros), or an English plural (outros: outro)
+        if any(lex.ratio(w.low, lg)[1] >= 1e-6 and lg in lex.leanings(nxt.low) for lg in CANDIDATE_LANGS):
+            continue  # "the oficina do segredo": the name goes on in L
+        if any(f.start < w.end and w.start < f.end for f in found):
+            continue
+        lang = max(langs, key=lambda lg: lean[lg][0])
+        out.append(Found(w.start, w.end, w.text, lang, lean[lang][0], langs=tuple(langs)))
+    return out
+
+
+# "the federal government e a approval", "Recife e a Lisbon": the Portuguese/Italian "e" (and)
+# with an article, after a word and before one (names too); "a" is English, so the word scores
+# miss it. The Spanish "y" with "a la"/"al" (and to the): "breakdowns y a la lack of fuel".
+_CONJ_ARTICLE = re.compile(
+    r"(?<=[A-Za-zÀ-ÿ,] )(?:e (?:(a|o|as|os)|il|la|lo|gli|le)|(y) (?:a la|a las|a los|al))(?= [A-Za-z])"
+)
 
 
 def _conjunction_article(text: str, words: list[_Word], found: list[Found], score: float) -> list[Found]:
-    if "e " not in text:
+    if "e " not in text and "y " not in text:
         return []
     out: list[Found] = []
     starts = [w.start for w in words]
     for m in _CONJ_ARTICLE.finditer(text):
         k = bisect.bisect_left(starts, m.start())
-        if k + 1 >= len(words) or words[k].start != m.start() or words[k].masked or words[k].glued_after:
+        n = len(m.group().split())
+        if k + n >= len(words) or words[k].start != m.start() or any(
+            w.masked or w.glued_after for w in words[k : k + n]
+        ):
             continue
         if any(f.start < m.end() and m.start() < f.end for f in found):
             continue
-        lang = "pt" if m.group(1) else "it"
-        out.append(_make(text, words[k : k + 2], lang, score, {lang}))
+        lang = "pt" if m.group(1) else "es" if m.group(2) else "it"
+        out.append(_make(text, words[k : k + n], lang, score, {lang}))
     return out
 
 
@@ -763,6 +929,12 @@ def _elided_phrase(inner: list[_Word], lex: _Lexicon) -> str | None:
     return None
 
 
+# number words of L, which English shares as names or loans (tres, dos, cinco) but which open a
+# partitive, not a named thing: "tres de ellos", "dois dos feridos", "trois d'entre eux"
+NUMERALS = _wordset(
+    "dos tres cuatro cinco seis siete ocho nueve diez dois duas três quatro sete oito nove dez "
+    "deux trois quatre cinq sept huit neuf dix tre quattro cinque sei sette otto dieci"
+)
 _COMPOUNDING = _wordset("de del al a con en di da do dos das au aux à alla la")
 # a dish or style named with a contracted article: risotto alla milanese, moules au pistou,
 # penne all'arrabbiata; after a word English borrowed from L (known to English, but rarer there
@@ -841,6 +1013,7 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
         len(run) >= 2
         and run[1].low in _COMPOUNDING
         and not run[0].cap
+        and run[0].low not in NUMERALS  # "tres de ellos" (three of them) names nothing
         and lex.ratio(run[0].low, lang)[1] < FUNCTION_MIN_FREQ
         and (lex.en_freq(run[0].low) >= 1e-6 or _english_singular(run[0].low, lex)
              or _content_link_content(words, i, j, lang, lex))
@@ -955,6 +1128,30 @@ def _accept(
     if not (f >= SINGLE_MIN_FREQ and fen <= SINGLE_MAX_EN_FREQ and r >= SINGLE_MIN_RATIO):
         return False
     return w.low in SINGLE_LEFTOVERS
+
+
+def _leftover_before_noun(words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
+    """``the estimates della Regione``: a contracted preposition of L (``SINGLE_LEFTOVERS``) after
+    plain English and before a capitalised common noun of L that English does not know (an
+    institution left untranslated: ``Regione``, ``Prefeitura``, ``Ayuntamiento``), the name ending
+    there. Not ``Guillermo del Toro`` (a name before), ``the de Blasio era`` (``de`` is no contracted
+    preposition), ``della Repubblica Italiana`` (a longer name follows)."""
+    if j - i != 1 or j >= len(words) or i == 0:
+        return False
+    w, prev, nxt = words[i], words[i - 1], words[j]
+    if w.low not in SINGLE_LEFTOVERS or w.cap or w.upper or w.glued_after or prev.glued_after:
+        return False
+    if not prev.low or prev.cap or prev.upper or prev.masked or lex.en_freq(prev.low) < 1e-6:
+        return False
+    if lang in lex.leanings(prev.low):
+        return False  # "a sala della Regione": the words before are of L too, a quotation or name
+    if not nxt.cap or nxt.masked or lex.en_freq(nxt.low) >= 1e-6:
+        return False
+    r, f = lex.ratio(nxt.low, lang)
+    if r < STRONG_RATIO or f < 1e-5:
+        return False
+    after = words[j + 1] if j + 1 < len(words) else None
+    return nxt.glued_after != "" or after is None or not (after.cap or after.upper)
 
 
 MAX_NAME_LOWERCASE = 5  # "Caisse de dépôt et placement du Québec"

@@ -2,7 +2,8 @@
 
 ``build_resources`` validates and compiles already-parsed YAML documents; it reads no files.
 ``feedscrub.config.load_resources`` is the I/O side that reads ``config/rules/*.yaml`` (adding
-``__file__`` to each pack so errors name the file) and ``config/glossary.yaml``.
+``__file__`` to each pack so errors name the file), ``config/glossary.yaml`` and
+``config/translationese.yaml``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .rules import RuleSet, compile_rules
+from .translationese import TranslationesePack, compile_translationese
 
 
 @dataclass(slots=True, frozen=True)
@@ -21,13 +23,18 @@ class Resources:
     # learned boilerplate: a cleaners.learned.LearnedState (all sources) or a mapping
     # source -> LearnedState; see cleaners.learned.state_for
     learned: Any = None
+    # translationese patterns for the machine_translated flag (cleaners.translationese); None: the
+    # flag weighs leftovers and artifacts only
+    translationese: TranslationesePack | None = None
 
 
 def build_resources(packs: list[dict[str, Any]], glossary: Mapping[str, Any] | None = None,
-                    learned: Any = None) -> Resources:
-    """Compile parsed rule packs (each a dict from one YAML file, with ``__file__``) and a glossary.
+                    learned: Any = None, translationese: Mapping[str, Any] | None = None) -> Resources:
+    """Compile parsed rule packs (each a dict from one YAML file, with ``__file__``), a glossary
+    and a translationese pack.
 
     Raises ``ValueError`` naming the pack file and rule id when a pack is invalid.
     """
     rules = compile_rules([p for p in packs if isinstance(p, dict)])
-    return Resources(rules=rules, glossary=dict(glossary or {}), learned=learned)
+    tr = compile_translationese(translationese) if translationese else None
+    return Resources(rules=rules, glossary=dict(glossary or {}), learned=learned, translationese=tr)

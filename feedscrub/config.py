@@ -28,6 +28,7 @@ DEFAULT_SETTINGS = BUNDLED / "feedscrub.yaml"
 DEFAULT_FEEDS = BUNDLED / "feeds.yaml"
 DEFAULT_RULES = BUNDLED / "rules"
 DEFAULT_GLOSSARY = BUNDLED / "glossary.yaml"
+DEFAULT_TRANSLATIONESE = BUNDLED / "translationese.yaml"
 
 
 def _read_yaml(path: Path) -> Any:
@@ -177,12 +178,25 @@ def load_resources(settings: Settings, learned: Any = None) -> Resources:
     glossary_path = Path(settings.cleaning.glossary) if settings.cleaning.glossary else DEFAULT_GLOSSARY
     packs = _read_rule_packs(str(rules_dir))
     glossary = _read_yaml(glossary_path) if glossary_path.exists() else {}
+    translationese = _read_translationese(str(DEFAULT_TRANSLATIONESE))
     try:
-        return build_resources(packs, glossary, learned)
+        return build_resources(packs, glossary, learned, translationese)
     except ConfigError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{rules_dir}: invalid rule pack: {exc}") from None
+
+
+@functools.lru_cache(maxsize=2)
+def _read_translationese(path: str) -> dict[str, Any] | None:
+    """The translationese pack (cleaners.translationese), with ``__file__`` so errors name it."""
+    p = Path(path)
+    if not p.exists():
+        return None
+    data = _read_yaml(p)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: the translationese pack must be a mapping")
+    return {**data, "__file__": str(p)}
 
 
 @functools.lru_cache(maxsize=8)

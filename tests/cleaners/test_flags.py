@@ -25,11 +25,15 @@ CASES = yaml.safe_load((Path(__file__).parent / "cases" / "flags.yaml").read_tex
 GLOSSARY = yaml.safe_load(
     (Path(__file__).parents[2] / "config" / "glossary.yaml").read_text(encoding="utf-8")
 )
+TRANSLATIONESE = yaml.safe_load(
+    (Path(__file__).parents[2] / "config" / "translationese.yaml").read_text(encoding="utf-8")
+)
 
 
 def pipeline(*extra_steps, settings: CleanSettings | None = None) -> Pipeline:
     steps = [*extra_steps, FindForeignFragments(), RepairPunctuation(), RepairCapitals()]
-    return Pipeline(steps, finish, settings or CleanSettings(), build_resources([], GLOSSARY))
+    resources = build_resources([], GLOSSARY, translationese=TRANSLATIONESE)
+    return Pipeline(steps, finish, settings or CleanSettings(), resources)
 
 
 def clean(text: str, feed_language: str | None = "en", title: str | None = None, *extra_steps):
