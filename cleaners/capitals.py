@@ -21,6 +21,10 @@ word only when all of these hold:
 - after a sentence-opening preposition, ``The`` followed by a lowercase word is lowered too
   (``Brandenburg. In The affected municipalities`` → ``In the affected``); ``In The Hague``,
   ``On The Media`` and title-case lines stay;
+- ``IDIOM_ADVERBS``: the second word of an idiom a lowercase preposition opens (``at Least 4,000``,
+  ``of Course,``), unless a capitalised word (a title: ``Killer at Large``; weekdays and months
+  excepted) stands before the preposition; ``The`` before a number of up to three digits and a
+  lowercase word (``for The 8 of September``), never a year-like figure (``The 1975``);
 - pronouns (``He``, ``His``...) stay in text that speaks of God (``God``, ``Lord``, ``Jesus``...),
   where capitalised divine pronouns are deliberate.
 
@@ -59,6 +63,33 @@ TITLE_INTRODUCERS = frozenset(
         "poem magazine newspaper band episode documentary podcast column"
     )
 )
+# Adverbial idioms a preposition opens ("at least", "of course", "for now"): a translation tool
+# capitalises their second word ("at Least 4,000 people"). Lowered only after that preposition and
+# before a lowercase word, a number or a comma; "Killer at Large" (a capitalised word before: a title),
+# "at Least Bank" (a name follows) and title-case lines stay.
+IDIOM_ADVERBS: dict[str, frozenset[str]] = {
+    "at": frozenset(str.split("Least Most First Last Once All Times Large Length Present Random Best Worst")),
+    "of": frozenset(str.split("Course")),
+    "in": frozenset(str.split("Fact Particular General Short Addition Advance Turn Total Part Practice Theory")),
+    "for": frozenset(str.split("Example Instance Now Good Sure Once Ever")),
+    "by": frozenset(str.split("Far Then Now Chance")),
+    "on": frozenset(str.split("Average Purpose Time")),
+}
+# calendar words that may stand capitalised before the preposition: "on Tuesday at Least ten"
+_CALENDAR = frozenset(
+    str.split(
+        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May "
+        "June July August September October November December"
+    )
+)
+_IDIOM = re.compile(  # a literal space first: this runs over every article
+    r" (at|of|in|for|by|on) ("
+    + "|".join(sorted(set().union(*IDIOM_ADVERBS.values())))
+    + r")(?=[ \t]+(?:[a-z]|\d)|,[ \t])"
+)
+# "planned for The 8 of September", "for The 3 candidates": "The" before a small number (a day, a
+# count) and a lowercase word; "The 1975" (a band) has four digits and stays
+_THE_NUMBER = re.compile(r"(The) (?=\d{1,3}(?:st|nd|rd|th)? [a-z])")
 _DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
 _CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*|\d{2,4}s\b|I\b)(?:[ \t]+(\S+))?)")
 _OPENING_THE = re.compile(
@@ -142,6 +173,7 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
                 f"capitalised {low!r} mid-sentence after a lowercase word",
             )
         )
+    edits.extend(_idiom_edits(text))
     for m in _OPENING_THE.finditer(text):
         line_start = text.rfind("\n", 0, m.start(1)) + 1
         line_end = text.find("\n", m.end(1))
@@ -154,6 +186,7 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
     if not edits:
         return text, []
     edits.sort(key=lambda e: e.start)
+    edits = [e for k, e in enumerate(edits) if k == 0 or e.start >= edits[k - 1].end]
     out: list[str] = []
     pos = 0
     for e in edits:
@@ -162,6 +195,49 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
         pos = e.end
     out.append(text[pos:])
     return "".join(out), edits
+
+
+def _quiet_line(text: str, pos: int) -> bool:
+    """A title-case line (a headline) or a quoted title: capitals there are deliberate."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if _title_case_line(line):
+        return True
+    q = _open_quote(text, pos, line_start)
+    return q >= 0 and _title_case_line(text[q + 1 : line_start + len(line)].split(_closing(text[q]))[0])
+
+
+def _idiom_edits(text: str) -> list[Edit]:
+    """``at Least 4,000``, ``for The 8 of September``: see ``IDIOM_ADVERBS`` and ``_THE_NUMBER``."""
+    edits: list[Edit] = []
+    for m in _IDIOM.finditer(text):
+        prep, word = m.group(1), m.group(2)
+        if word not in IDIOM_ADVERBS[prep]:
+            continue
+        prev = _PREV_WORD.search(text, text.rfind("\n", 0, m.start()) + 1, m.start(1))
+        if prev is None and text[: m.start(1)].rstrip(" \t").endswith(","):
+            before = ","  # "rise, of Course, once"
+        elif prev is None:
+            continue
+        else:
+            before = prev.group(1)
+        if before[0].isupper() and before not in _CALENDAR:
+            continue  # "Killer at Large", "Man of Course": part of a title or name
+        if before.lower() in TITLE_INTRODUCERS or _quiet_line(text, m.start(2)):
+            continue
+        low = word.lower()
+        edits.append(Edit("capitals.stranded", m.start(2), m.end(2), word, low,
+                          f"capitalised {low!r} in the idiom '{prep} {low}'"))
+    for m in _THE_NUMBER.finditer(text):
+        if m.start() < 2 or text[m.start() - 1] not in " \t" or not text[m.start() - 2].islower():
+            continue  # after a lowercase word only: "planned for The 8", not "Pages. The 3"
+        prev = _PREV_WORD.search(text, text.rfind("\n", 0, m.start()) + 1, m.start(1))
+        if prev is None or prev.group(1).lower() in TITLE_INTRODUCERS or _quiet_line(text, m.start(1)):
+            continue
+        edits.append(Edit("capitals.stranded", m.start(1), m.end(1), "The", "the",
+                          "capitalised 'the' before a number mid-sentence"))
+    return edits
 
 
 class RepairCapitals:

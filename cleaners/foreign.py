@@ -47,6 +47,11 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   (``_interleaved``); function words leading into a capitalised noun of ``L`` that English does
   not know: ``the Navy e do Exército``.
 
+- a contracted preposition of L (``CONTRACTED_LINKS``: ``della``, ``dei``) between a plain English
+  word and a capitalised common English noun: ``funds della Region`` (``_link_before_english_noun``);
+  a preposition of L before a figure: ``in Coimbra até 2026`` (``PREPOSITIONS_BEFORE_NUMBERS``);
+  ``e i``, ``e do`` (Italian, Portuguese "and the", "and of the") between lowercase words.
+
 An accepted fragment is extended over the foreign words that finish it (``selon une`` +
 ``source syndicale``, ``und den`` + ``Heizkostenzuschuss``; see ``_extend``).
 
@@ -70,6 +75,15 @@ What is *not* a leftover, and never reported:
   ``en route``, ``per se``: ``ENGLISH_LOANS``);
 - quoted or parenthesised text, and whole sentences, that are mostly in the other language (a
   slogan, a song title, a gloss such as ``(la migra)``): quoted on purpose;
+- what an editor keeps on purpose, from ``config/loanwords.yaml`` (``Loanwords``, handed in by
+  ``ctx.resources.loanwords``; see ``_drop_deliberate``): dishes (``coq au vin``, ``soupe à
+  l'oignon``, ``arepas de huevo``: every content word a dish word, or one in a food article);
+  streets, buildings and institutions after their head (``Via dei Tribunali``, ``Rua do
+  Ouvidor``: ``_after_name_head``); terms introduced by a naming verb or followed by a gloss
+  (``known as the oficina do segredo``, ``saudade (literally, longing)``). A fragment of noun,
+  link and noun (``festa da cidade``) is reported with confidence at most 0.5, so that
+  ``machine_translated`` counts it half: a term more than a leftover. ``the Serra da Canastra e
+  do Cerrado`` joins two places (a geographic head, ``place_features``), so its ``e do`` is one;
 - words glued to other characters (``e-mail``, ``Amazon.com``, ``x=[]``);
 - anything in an article whose own language is not English: the article's language is not
   foreign. The step decides that with ``cleaners.language.detect_language`` (the detected
@@ -114,13 +128,51 @@ from feedscrub.models import Edit, Evidence, ForeignFragment
 from .language import detect_language
 from .pipeline import Context, StepResult
 
-__all__ = ["CANDIDATE_LANGS", "FindForeignFragments", "english_frequency", "find_fragments"]
+__all__ = [
+    "CANDIDATE_LANGS",
+    "FindForeignFragments",
+    "Loanwords",
+    "compile_loanwords",
+    "english_frequency",
+    "find_fragments",
+]
 
 CANDIDATE_LANGS = ("es", "pt", "fr", "it", "de")
 
 
 def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
+
+
+@dataclass(slots=True, frozen=True)
+class Loanwords:
+    """Words an English editor keeps on purpose (``config/loanwords.yaml``; format in its header):
+    dish words and the food context that licenses them, heads of street, building and institution
+    names, and geographic heads."""
+
+    culinary: frozenset[str] = frozenset()
+    food_context: frozenset[str] = frozenset()
+    food_context_min: int = 2
+    name_heads: frozenset[str] = frozenset()
+    place_features: frozenset[str] = frozenset()
+
+
+def compile_loanwords(doc: object) -> Loanwords:
+    """Validate the parsed ``config/loanwords.yaml``; ``ValueError`` names the bad field."""
+    if not isinstance(doc, dict):
+        raise ValueError("loanwords: must be a mapping")
+
+    def words(key: str) -> frozenset[str]:
+        value = doc.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+            raise ValueError(f"loanwords: {key!r} must be a list of words")
+        return frozenset(w.strip().casefold().replace("’", "'") for w in value)
+
+    minimum = doc.get("food_context_min", 2)
+    if not isinstance(minimum, int) or minimum < 1:
+        raise ValueError("loanwords: 'food_context_min' must be a positive integer")
+    return Loanwords(words("culinary"), words("food_context"), minimum, words("name_heads"),
+                     words("place_features"))
 
 
 _EPS = 1e-8
@@ -162,6 +214,9 @@ SINGLE_LEFTOVERS = _wordset(
     "nesta neste nestas nestes nessa nesse desta deste destas destes dessa desse naquela naquele "
     "daquela daquele"
 )  # not: dos (dos and don'ts), sus, dal (lentils), sous (sous chef), verso, dem
+
+# Prepositions of L, never English words, that stand before a figure: "beds in Coimbra até 2026"
+PREPOSITIONS_BEFORE_NUMBERS = _wordset("até após desde hasta según durante depuis jusqu dès selon entro seit")
 
 # English words that open a noun phrase. A frequent function word of another language standing
 # straight before one ("com the heating", "dans the region") is a leftover even when it is not in
@@ -361,6 +416,7 @@ class Found:
     bracket_start: int = -1  # set when the fragment fills a [ ... ] pair on its own
     bracket_end: int = -1
     langs: tuple[str, ...] = ()  # every language the words share (del resto: es, it)
+    set_phrase: bool = False  # noun, link, noun (a term more than a leftover): reported as weak
 
 
 def _words(text: str) -> list[_Word]:
@@ -487,8 +543,13 @@ def _candidate(w: _Word, lex: _Lexicon) -> dict[str, tuple[float, float]]:
     return lex.leanings(w.low)
 
 
-def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None = None) -> list[Found]:
+def find_fragments(
+    text: str, min_score: float = 0.5, near: list[Found] | None = None, loanwords: Loanwords | None = None
+) -> list[Found]:
     """Detect foreign fragments in English ``text``; ``min_score`` scales the run threshold.
+
+    ``loanwords`` (``config/loanwords.yaml``) names what an editor keeps on purpose: dishes,
+    streets and buildings named in their language, geographic heads (see ``_kept_on_purpose``).
 
     Runs of two or more words that lean to one language but score below the threshold, or that
     a name/loan/title rule let pass, are appended to ``near`` when given (``--explain``).
@@ -501,6 +562,7 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
         return []
     _mask_deliberate(text, words, lex)
     run_threshold = 7.0 * min_score
+    lw = loanwords or Loanwords()
     found: list[Found] = _bracketed(text, words, lex)
     taken = [(f.start, f.end) for f in found]
     n = len(words)
@@ -552,6 +614,14 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
             j += 1
         run = words[i:j]
         lang, score = _best(run, langs, lex)
+        if lang and _after_name_head(words, i, j, lw):
+            i = j  # "Via dei Tribunali", "Rua do Ouvidor": a street or building named in L
+            continue
+        if lang and _link_before_english_noun(words, i, j, lang, lex):
+            if not any(a < words[i].end and words[i].start < b for a, b in taken):
+                found.append(_make(text, words[i:j], lang, run_threshold, langs))
+            i = j
+            continue
         if lang and _leftover_before_noun(words, i, j, lang, lex):
             if not any(a < words[j].end and words[i].start < b for a, b in taken):
                 found.append(_make(text, words[i : j + 1], lang, score + lex.ratio(words[j].low, lang)[0], langs))
@@ -600,9 +670,10 @@ def find_fragments(text: str, min_score: float = 0.5, near: list[Found] | None =
     found.extend(_compound_prepositions(text, words, found, lex, run_threshold))
     found.extend(_lone_nouns(words, found, lex))
     found.extend(_preposition_numerals(text, words, found, run_threshold))
-    found.extend(_conjunction_article(text, words, found, run_threshold))
-    found.extend(_stranded_conjunctions(text, words, found, lex, run_threshold))
+    found.extend(_conjunction_article(text, words, found, run_threshold, lex))
+    found.extend(_stranded_conjunctions(text, words, found, lex, run_threshold, lw.place_features))
     found.sort(key=lambda f: f.start)
+    found = _drop_deliberate(text, words, found, lex, lw)
     # an ambiguous fragment (del resto: es or it) takes the language of the article's others
     counts: dict[str, int] = {}
     for f in found:
@@ -753,11 +824,17 @@ def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[F
 # with an article, after a word and before one (names too); "a" is English, so the word scores
 # miss it. The Spanish "y" with "a la"/"al" (and to the): "breakdowns y a la lack of fuel".
 _CONJ_ARTICLE = re.compile(
-    r"(?<=[A-Za-zÀ-ÿ,] )(?:e (?:(a|o|as|os)|il|la|lo|gli|le)|(y) (?:a la|a las|a los|al))(?= [A-Za-z])"
+    r"(?<=[A-Za-zÀ-ÿ,] )(?:e (?:(a|o|as|os)|il|la|lo|gli|le|i|(do|da|dos|das|no|na|nos|nas))|"
+    r"(y) (?:a la|a las|a los|al))(?= [A-Za-z])"
 )
+# "vitamin e do anything", "plan e do": a letter naming a thing before the English verb "do"
+_LETTER_NAMES = _wordset("vitamin type plan grade class section channel phase option exhibit figure "
+                         "appendix schedule model item point part route line gate block")
 
 
-def _conjunction_article(text: str, words: list[_Word], found: list[Found], score: float) -> list[Found]:
+def _conjunction_article(
+    text: str, words: list[_Word], found: list[Found], score: float, lex: _Lexicon
+) -> list[Found]:
     if "e " not in text and "y " not in text:
         return []
     out: list[Found] = []
@@ -771,13 +848,20 @@ def _conjunction_article(text: str, words: list[_Word], found: list[Found], scor
             continue
         if any(f.start < m.end() and m.start() < f.end for f in found):
             continue
-        lang = "pt" if m.group(1) else "es" if m.group(2) else "it"
+        if m.group(2):  # "the cheese e do butter": "and of the" before a noun, after a noun
+            prev, after = words[k - 1] if k else None, words[k + n]
+            if prev is None or not prev.low or prev.cap or prev.upper or prev.low in _LETTER_NAMES:
+                continue
+            if not after.low or after.cap or after.upper or lex.en_freq(after.low) >= 3e-4:
+                continue
+        lang = "pt" if m.group(1) or m.group(2) else "es" if m.group(3) else "it"
         out.append(_make(text, words[k : k + n], lang, score, {lang}))
     return out
 
 
 def _stranded_conjunctions(
-    text: str, words: list[_Word], found: list[Found], lex: _Lexicon, score: float
+    text: str, words: list[_Word], found: list[Found], lex: _Lexicon, score: float,
+    place_features: frozenset[str] = frozenset(),
 ) -> list[Found]:
     """A conjunction of L (``y``, ``e``, ``et``, ``und``) left standing with the word it joins.
 
@@ -809,10 +893,12 @@ def _stranded_conjunctions(
             while a > 0 and words[a - 1].cap and not words[a - 1].glued_after:
                 a -= 1
             before = words[a - 1] if a > 0 else None
+            head = words[a - 2] if a >= 2 and words[a - 2].cap and not words[a - 2].glued_after else None
             if before is not None and not before.glued_after and (
                 before.low in NAME_CONNECTORS or _ELISION.match(before.low) or before.low in NAME_LINKS
-            ):
+            ) and (head is None or head.low not in place_features):
                 continue  # "Ministère de l'Économie et des Finances": all one name
+                # (but "the Serra da Canastra e do Cerrado": two places, joined in L)
             if _ELISION.match(prev.low):
                 continue
             langs = [lg for lg in conj if lg in lex.leanings(nxt.low)]
@@ -1110,8 +1196,10 @@ def _accept(
     if w.upper or w.low in ENGLISH_HOMOGRAPHS or len(w.low) < 2 or w.glued_after:
         return False
     nxt = words[k + 1] if k + 1 < len(words) else None
+    if nxt is not None and not nxt.low and nxt.text[:1].isdigit() and w.low in PREPOSITIONS_BEFORE_NUMBERS:
+        return True  # "in Coimbra até 2026": a preposition of L English never writes, before a figure
     if nxt is None or not nxt.low:
-        return False  # "para 4", "según 2023", end of text: not leading into a word
+        return False  # "para 4", end of text: not leading into a word
     r, f = lex.leanings(w.low)[lang]
     fen = lex.en_freq(w.low)
     if _ELISION.match(w.low) and fen == 0.0 and r >= STRONG_RATIO:
@@ -1152,6 +1240,152 @@ def _leftover_before_noun(words: list[_Word], i: int, j: int, lang: str, lex: _L
         return False
     after = words[j + 1] if j + 1 < len(words) else None
     return nxt.glued_after != "" or after is None or not (after.cap or after.upper)
+
+
+# contracted prepositions of L ("of the") that open no English name: "funds della Region"
+CONTRACTED_LINKS = _wordset("del della delle dello dei degli nella nelle dalla dalle")
+
+
+def _link_before_english_noun(words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
+    """``funds della Region, foresee``: a contracted preposition of L (``CONTRACTED_LINKS``)
+    between a plain English word and a capitalised common English noun, the name ending there: the
+    tool translated the noun and left "of the". Not ``Guillermo del Toro`` (a name before), ``the
+    del Monte brand`` (``Monte`` is a word of L), ``della Robbia`` (unknown to English)."""
+    if j - i != 1 or i == 0 or j >= len(words):
+        return False
+    w, prev, nxt = words[i], words[i - 1], words[j]
+    if w.low not in CONTRACTED_LINKS or w.cap or w.upper or w.glued_after or prev.glued_after:
+        return False
+    if not prev.low or prev.cap or prev.upper or prev.masked or lex.en_freq(prev.low) < 1e-6:
+        return False
+    if lang in lex.leanings(prev.low):
+        return False
+    if not nxt.cap or nxt.masked or lex.en_freq(nxt.low) < 1e-5 or lex.leanings(nxt.low):
+        return False
+    after = words[j + 1] if j + 1 < len(words) else None
+    return nxt.glued_after != "" or after is None or not (after.cap or after.upper)
+
+
+def _after_name_head(words: list[_Word], i: int, j: int, lw: Loanwords) -> bool:
+    """``Via dei Tribunali``, ``Rua do Ouvidor``, ``Palazzo della Ragione``: lowercase links after
+    a capitalised head of a street, building or institution name (``Loanwords.name_heads``),
+    before a capitalised word (in the run or right after it)."""
+    if i == 0 or not lw.name_heads:
+        return False
+    head = words[i - 1]
+    if not head.cap or head.glued_after or head.low not in lw.name_heads:
+        return False
+    k = i
+    while k < j and words[k].low in NAME_CONNECTORS and not words[k].cap and not words[k].glued_after:
+        k += 1
+    if k == i:
+        return False
+    nxt = words[k] if k < len(words) else None
+    return nxt is not None and (nxt.cap or nxt.upper)
+
+
+# links inside a dish name: "coq au vin", "soupe à l'oignon", "arepas de huevo", "cacio e pepe"
+_DISH_LINKS = NAME_CONNECTORS | _wordset("au aux à a al alla alle allo con en in il lo sur et ao à la")
+_NAMING_BEFORE = re.compile(
+    r"(?:\bknown as|\bcalled|\bdubbed|\bnicknamed|\bso-called|\bnamed|\bcalls? (?:it|them)|"
+    r"\bthe (?:term|word|words|phrase|expression|motto|slogan|nickname|name|label))"
+    r"(?: (?:the|a|an|its|their|his|her))?[ \t]*[“\"‘'«]?$",
+    re.IGNORECASE,
+)
+_GLOSS_AFTER = re.compile(
+    r"[”\"’'»]?[ \t]*(?:\(|,|—|–|:)[ \t]*(?:meaning\b|literally\b|lit\.|which (?:means|translates)|"
+    r"roughly\b|translated as\b|or\b|i\.e\.)",
+    re.IGNORECASE,
+)
+
+
+def _culinary(w: _Word, lw: Loanwords) -> bool:
+    low = w.low
+    m = _ELISION.match(low)
+    return low in lw.culinary or bool(m and m.group(1) in lw.culinary)
+
+
+def _dish(words: list[_Word], i: int, j: int, lw: Loanwords, food: bool) -> bool:
+    """``coq au vin``, ``soupe à l'oignon gratinée``, ``arepas de huevo``: a dish named in L.
+
+    The words around the fragment are taken in while they are dish words (``Loanwords.culinary``);
+    the dish opens with a content word (its head), not a link. It is a dish when every content
+    word is a dish word, or, in an article about food (``food``), when one is and a link joins
+    them (``pâté de campagne``, ``tarte Tatin``)."""
+    if not lw.culinary:
+        return False
+    a = i
+    while a > 0 and i - a < 3 and words[a - 1].low and not words[a - 1].upper \
+            and not words[a - 1].glued_after and not words[a - 1].masked and _culinary(words[a - 1], lw):
+        a -= 1
+    b = j
+    while b < len(words) and b - j < 3 and words[b].low and not words[b].upper \
+            and not words[b - 1].glued_after and (_culinary(words[b], lw)
+                                                  or (food and words[b].cap)):
+        b += 1
+    span = words[a:b]
+    if span[0].low in _DISH_LINKS:
+        return False  # "the price del pan": a leftover preposition, not a dish's head
+    content = [w for w in span if w.low not in _DISH_LINKS]
+    dish_words = sum(_culinary(w, lw) for w in content)
+    if dish_words == len(content):
+        return True
+    linked = any(w.low in _DISH_LINKS for w in span[1:])
+    return food and linked and bool(content) and _culinary(content[0], lw) and len(content) <= 3
+
+
+def _food_article(text: str, lw: Loanwords) -> bool:
+    if not lw.food_context:
+        return False
+    hits = 0
+    for token in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)?", text.lower()):
+        if token in lw.food_context:
+            hits += 1
+            if hits >= lw.food_context_min:
+                return True
+    return False
+
+
+def _drop_deliberate(
+    text: str, words: list[_Word], found: list[Found], lex: _Lexicon, lw: Loanwords
+) -> list[Found]:
+    """Drop the fragments an editor kept on purpose (``_kept_on_purpose``); mark set phrases weak."""
+    if not found:
+        return found
+    starts = [w.start for w in words]
+    food: bool | None = None
+    out = []
+    for f in found:
+        i = bisect.bisect_left(starts, f.start)
+        j = bisect.bisect_left(starts, f.end)
+        if i >= j or words[i].start != f.start:
+            out.append(f)  # (a bracketed leftover: always reported)
+            continue
+        if f.bracket_start < 0:
+            a = i  # the phrase may open before the fragment: "known as the fornada" + "da madrugada"
+            while a > 0 and i - a < 3 and words[a - 1].low and not (words[a - 1].cap or words[a - 1].upper) \
+                    and not words[a - 1].glued_after and lex.en_freq(words[a - 1].low) < COMMON_ENGLISH_FREQ:
+                a -= 1
+            start = words[a].start
+            if _NAMING_BEFORE.search(text, max(0, start - 40), start) or _GLOSS_AFTER.match(text, f.end):
+                continue  # "known as the oficina do segredo", "saudade (meaning longing)"
+            if lw.culinary and any(_culinary(w, lw) for w in words[max(0, i - 3) : j + 3]):
+                if food is None:
+                    food = _food_article(text, lw)
+                if _dish(words, i, j, lw, food):
+                    continue
+        run = words[i:j]
+        if len(run) >= 2 and all(_content(w, f.lang, lex) for w in (run[0], run[-1])):
+            f.set_phrase = True  # "oficina do segredo": noun, link, noun; a term more than a leftover
+        out.append(f)
+    return out
+
+
+def _content(w: _Word, lang: str, lex: _Lexicon) -> bool:
+    """A word of a fragment that is no function word of L."""
+    if w.low in SINGLE_LEFTOVERS or w.low in CONJUNCTIONS or w.low in NAME_CONNECTORS or w.low in _DISH_LINKS:
+        return False
+    return lex.ratio(w.low, lang)[1] < FUNCTION_MIN_FREQ
 
 
 MAX_NAME_LOWERCASE = 5  # "Caisse de dépôt et placement du Québec"
@@ -1329,9 +1563,14 @@ def _make(text: str, run: list[_Word], lang: str, score: float, langs: set[str])
     return f
 
 
+SET_PHRASE_CONFIDENCE = 0.5  # below flags.MT_STRONG_FRAGMENT: a set phrase counts half
+
+
 def _confidence(f: Found) -> float:
-    """Map a run score to 0..1 for reporting (4 is a confident single word, 7+ a sure pair)."""
-    return round(min(1.0, f.score / 7.0), 3)
+    """Map a run score to 0..1 for reporting (4 is a confident single word, 7+ a sure pair); a set
+    phrase (noun, link, noun) at most ``SET_PHRASE_CONFIDENCE``."""
+    c = min(1.0, f.score / 7.0)
+    return round(min(c, SET_PHRASE_CONFIDENCE) if f.set_phrase else c, 3)
 
 
 def _norm_phrase(s: str) -> str:
@@ -1374,7 +1613,8 @@ class FindForeignFragments:
         if host != "en":
             return StepResult(text)
         near: list[Found] = []
-        found = find_fragments(text, ctx.settings.foreign_min_score, near)
+        loanwords = getattr(ctx.resources, "loanwords", None)
+        found = find_fragments(text, ctx.settings.foreign_min_score, near, loanwords)
         near_misses = [Evidence(f"foreign.{f.lang}", f.text, _confidence(f)) for f in near]
         if not found:
             return StepResult(text, near_misses=near_misses)

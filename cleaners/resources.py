@@ -3,7 +3,7 @@
 ``build_resources`` validates and compiles already-parsed YAML documents; it reads no files.
 ``feedscrub.config.load_resources`` is the I/O side that reads ``config/rules/*.yaml`` (adding
 ``__file__`` to each pack so errors name the file), ``config/glossary.yaml`` and
-``config/translationese.yaml``.
+``config/translationese.yaml`` and ``config/loanwords.yaml``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .foreign import Loanwords, compile_loanwords
 from .rules import RuleSet, compile_rules
 from .translationese import TranslationesePack, compile_translationese
 
@@ -26,10 +27,13 @@ class Resources:
     # translationese patterns for the machine_translated flag (cleaners.translationese); None: the
     # flag weighs leftovers and artifacts only
     translationese: TranslationesePack | None = None
+    # words an editor keeps on purpose (dishes, street and building names; cleaners.foreign)
+    loanwords: Loanwords | None = None
 
 
 def build_resources(packs: list[dict[str, Any]], glossary: Mapping[str, Any] | None = None,
-                    learned: Any = None, translationese: Mapping[str, Any] | None = None) -> Resources:
+                    learned: Any = None, translationese: Mapping[str, Any] | None = None,
+                    loanwords: Mapping[str, Any] | None = None) -> Resources:
     """Compile parsed rule packs (each a dict from one YAML file, with ``__file__``), a glossary
     and a translationese pack.
 
@@ -37,4 +41,6 @@ def build_resources(packs: list[dict[str, Any]], glossary: Mapping[str, Any] | N
     """
     rules = compile_rules([p for p in packs if isinstance(p, dict)])
     tr = compile_translationese(translationese) if translationese else None
-    return Resources(rules=rules, glossary=dict(glossary or {}), learned=learned, translationese=tr)
+    lw = compile_loanwords(dict(loanwords)) if loanwords else None
+    return Resources(rules=rules, glossary=dict(glossary or {}), learned=learned, translationese=tr,
+                     loanwords=lw)

@@ -29,6 +29,7 @@ DEFAULT_FEEDS = BUNDLED / "feeds.yaml"
 DEFAULT_RULES = BUNDLED / "rules"
 DEFAULT_GLOSSARY = BUNDLED / "glossary.yaml"
 DEFAULT_TRANSLATIONESE = BUNDLED / "translationese.yaml"
+DEFAULT_LOANWORDS = BUNDLED / "loanwords.yaml"
 
 
 def _read_yaml(path: Path) -> Any:
@@ -179,8 +180,9 @@ def load_resources(settings: Settings, learned: Any = None) -> Resources:
     packs = _read_rule_packs(str(rules_dir))
     glossary = _read_yaml(glossary_path) if glossary_path.exists() else {}
     translationese = _read_translationese(str(DEFAULT_TRANSLATIONESE))
+    loanwords = _read_yaml(DEFAULT_LOANWORDS) if DEFAULT_LOANWORDS.exists() else None
     try:
-        return build_resources(packs, glossary, learned, translationese)
+        return build_resources(packs, glossary, learned, translationese, loanwords)
     except ConfigError:
         raise
     except (ValueError, KeyError, TypeError) as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from feedscrub.cleaners.foreign import FindForeignFragments, find_fragments
+from feedscrub.cleaners.foreign import FindForeignFragments, compile_loanwords, find_fragments
 from feedscrub.cleaners.pipeline import Context, Document
 from feedscrub.cleaners.resources import build_resources
 from feedscrub.cleaners.settings import CleanSettings
@@ -15,17 +15,21 @@ CASES = yaml.safe_load((Path(__file__).parent / "cases" / "foreign.yaml").read_t
 GLOSSARY = yaml.safe_load(
     (Path(__file__).parents[2] / "config" / "glossary.yaml").read_text(encoding="utf-8")
 )
+LOANWORDS_DOC = yaml.safe_load(
+    (Path(__file__).parents[2] / "config" / "loanwords.yaml").read_text(encoding="utf-8")
+)
+LOANWORDS = compile_loanwords(LOANWORDS_DOC)
 
 
 def reported(text: str) -> list[str]:
-    return sorted(f.text.lower() for f in find_fragments(text))
+    return sorted(f.text.lower() for f in find_fragments(text, loanwords=LOANWORDS))
 
 
 def run_step(text: str, feed_language: str | None = "en", settings: CleanSettings | None = None):
     ctx = Context(
         document=Document(content=text, feed_language=feed_language),
         settings=settings or CleanSettings(),
-        resources=build_resources([], GLOSSARY),
+        resources=build_resources([], GLOSSARY, loanwords=LOANWORDS_DOC),
     )
     return FindForeignFragments()(text, ctx), ctx
 
