@@ -24,10 +24,20 @@ How rules are applied (the rule format is documented in ``cleaners.rules``):
    so a "Leave a Comment" below a share block still counts as last. A rule that matched but failed
    them is a near miss (``feedscrub clean --explain``), and the unit stays.
 
+3b. Notices no rule names (rule ids ``notice.unedited``, ``notice.translated``,
+   ``notice.ai_text``, each switchable): units, or what the sentence cuts left of them, are
+   split into sentences and classified by ``cleaners.notices`` from the slots the rule packs
+   list under ``notice_slots`` (this text / machine-translated / generated automatically / not
+   reviewed / an assistant's "verify these details"); the whole unit goes when every sentence is
+   a notice, else the run of notice sentences at its end or start. They take part in positions
+   like any rule (``notice.translated`` within 3 content units of an edge, ``notice.ai_text`` 2).
+
 4. Edge calls (rule ``edge.cta``, switchable like any rule): short lines in the leading or
    trailing block that no rule names are scored by ``cleaners.edge_calls`` (call verbs, "you",
-   the site's products, platforms, page chrome; reporting and quotes count against) and removed
-   at ``CleanSettings.edge_call_threshold``; a line scoring at least half of it is a near miss.
+   the site's products, platforms, page chrome, "4,200 readers", "no spam"; reporting and quotes
+   count against) and removed at ``CleanSettings.edge_call_threshold``; a line scoring at least
+   half of it is a near miss. Inside the article a short line goes only at a higher score (next
+   to a removed widget line, or alone: ``edge_calls.NEXT_TO_WIDGET_MARGIN`` / ``MID_MARGIN``).
 
 What this step is not for: boilerplate that only one site uses and no rule names; that is
 ``cleaners.learned``'s job, learned from the site's own articles.
@@ -41,7 +51,7 @@ from typing import Any
 
 from feedscrub.models import Edit, Evidence
 
-from . import edge_calls
+from . import edge_calls, notices
 from .pipeline import Context, StepResult
 from .rules import KeywordIndex, Rule, RuleSet
 
@@ -64,6 +74,28 @@ EDGE_CALL_RULE = Rule(
     action="remove",
     patterns=(),
 )
+
+# notices found by their slots (cleaners.notices), on units no rule matched; switchable by id
+NOTICE_RULES = {
+    "notice.unedited": Rule(
+        id="notice.unedited",
+        description="Notice that this text was produced or translated automatically and not reviewed "
+                    "by a person, found by its parts (cleaners.notices)",
+        languages=("en", "es", "pt", "fr", "de", "it"), scope="sentence", action="remove",
+        patterns=(), flag="unedited_feed"),
+    "notice.translated": Rule(
+        id="notice.translated",
+        description="Notice that this text was machine-translated, found by its parts (cleaners.notices)",
+        languages=("en", "es", "pt", "fr", "de", "it"), scope="sentence", action="remove", patterns=(),
+        edge=3),
+    "notice.ai_text": Rule(
+        id="notice.ai_text",
+        description="An AI assistant telling the reader about its own text (verify these details ...), "
+                    "at the article's edges, found by its parts (cleaners.notices)",
+        languages=("en", "es", "pt", "fr", "de", "it"), scope="sentence", action="remove", patterns=(),
+        flag="unedited_feed",
+        edge=2),
+}
 
 
 def unwrap(s: str) -> tuple[int, int]:
@@ -235,7 +267,8 @@ class RemoveBoilerplate:
             return cached[1]
         if len(self._indexes) > 64:
             self._indexes.clear()
-        index = KeywordIndex([r for r in ruleset.rules if r.id not in off])
+        extra = ruleset.notices.keywords if ruleset.notices is not None else ()
+        index = KeywordIndex([r for r in ruleset.rules if r.id not in off], extra)
         self._indexes[key] = (ruleset, index)  # the rule set is kept alive, so its id stays unique
         return index
 
@@ -248,6 +281,12 @@ class RemoveBoilerplate:
         units = find_units(text)
         for u in units:
             u.candidates, u.cuts = match_unit(index, text, u.start, u.end, present)
+        if ruleset.notices is not None:
+            enabled = {rid for rid in NOTICE_RULES if ctx.settings.rule_enabled(rid, ctx.document.source)}
+            if enabled:
+                hints = [k for k in present if k in ruleset.notices.keywords]
+                if hints:
+                    _find_notices(text, units, ruleset.notices, enabled, hints)
         near: list[Evidence] = []
         self._resolve(text, units, near)
         if ctx.settings.rule_enabled(EDGE_CALL_RULE.id, ctx.document.source):
@@ -382,11 +421,61 @@ class RemoveBoilerplate:
         return StepResult("".join(out), edits=edits, evidence=evidence, near_misses=near)
 
 
+def _find_notices(text: str, units: list[Unit], slots: notices.NoticeSlots, enabled: set[str],
+                  hints: list[str]) -> None:
+    """Notices no rule named, by their slots: the whole unit when every sentence is one, else
+    the run of notice sentences at its end or start (``cleaners.notices``). ``hints``: the
+    slots' keywords present in the article."""
+    trigger = slots.trigger
+    if trigger is None:
+        return
+    for u in units:
+        # (rules chained to a heading match any line: they do not count here)
+        if any(not r.after for r, _ in u.candidates):
+            continue
+        lo, hi = u.start, u.end  # what the rules' sentence cuts left
+        for _, c0, c1 in sorted(u.cuts, key=lambda c: c[1]):
+            if not text[lo:c0].strip():
+                lo = max(lo, c1)
+        for _, c0, c1 in sorted(u.cuts, key=lambda c: -c[2]):
+            if not text[c1:hi].strip():
+                hi = min(hi, c0)
+        if hi <= lo:
+            continue
+        lowered = text[lo:hi].lower()
+        if not any(k in lowered for k in hints) or not trigger.search(text, lo, hi):
+            continue
+        a, b = unwrap(text[lo:hi])
+        base = lo + a
+        inner = text[base:lo + b]
+        spans = notices.split_sentences(inner)
+        kinds: list[str | None] = []
+        for s0, s1 in spans:
+            found = notices.classify(inner[s0:s1], slots)
+            kinds.append(found[0] if found and found[0] in enabled else None)
+        if not any(kinds):
+            continue
+        if all(kinds):
+            kind = next((k for k in kinds if k and NOTICE_RULES[k].flag), kinds[0])
+            u.candidates.insert(0, (NOTICE_RULES[kind or "notice.unedited"], inner))
+            continue
+        i = len(spans)
+        while i > 0 and kinds[i - 1]:
+            i -= 1
+        for j in range(i, len(spans)):  # a trailing run
+            u.cuts.append((NOTICE_RULES[kinds[j] or ""], base + spans[j][0], base + spans[j][1]))
+        j = 0
+        while j < i and kinds[j]:  # a leading run
+            u.cuts.append((NOTICE_RULES[kinds[j] or ""], base + spans[j][0], base + spans[j][1]))
+            j += 1
+
+
 def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: float) -> None:
     """Take short calls to action off the leading and trailing blocks (``cleaners.edge_calls``).
 
     Walks in from each edge over units already removed and units scoring at least ``threshold``;
-    the first other content unit ends the block. At least ``MIN_CONTENT_LEFT`` content units stay,
+    the first other content unit ends the block. Inside the article a short line goes only at a
+    higher score (``edge_calls.NEXT_TO_WIDGET_MARGIN`` / ``MID_MARGIN``), never with reporting. At least ``MIN_CONTENT_LEFT`` content units stay,
     and the lines taken are at most ``MAX_SHARE`` of the article's words (else none is taken).
     """
     content = sum(u.content for u in units)
@@ -412,6 +501,30 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
                 break
             taken.append((u, inner))
             content -= 1
+    for i, u in enumerate(units):  # inside the article: a higher bar
+        if u.whole is not None or not u.content or u.cuts or any(u is t for t, _ in taken):
+            continue
+        if content <= edge_calls.MIN_CONTENT_LEFT:
+            break
+        a, b = unwrap(text[u.start:u.end])
+        inner = text[u.start + a:u.start + b]
+        if not inner or inner.count(" ") >= edge_calls.MAX_WORDS:
+            continue
+        lowered = inner.lower()
+        if not any(h in lowered for h in edge_calls.MID_HINTS) or any(q in inner for q in "\"“”„«»"):
+            continue
+        score, feats = edge_calls.score_call(inner)
+        if score < threshold or "reporting" in feats or "quote" in feats:
+            continue
+        widget = any(w is not None and w[0].action == "remove"
+                     for w in (units[j].whole for j in (i - 1, i + 1) if 0 <= j < len(units)))
+        need = threshold + (edge_calls.NEXT_TO_WIDGET_MARGIN if widget else edge_calls.MID_MARGIN)
+        if score < need:
+            near.append(Evidence(EDGE_CALL_RULE.id, f"{inner[:160]} [score {score:.1f} inside the "
+                                                    f"article, needs {need:.1f}: {', '.join(feats)}]"))
+            continue
+        taken.append((u, inner))
+        content -= 1
     if not taken:
         return
     words = sum(text[u.start:u.end].count(" ") + 1 for u in units if u.content or u.whole is None)

@@ -14,7 +14,10 @@ removes a unit only when
 - enough content stays (``MIN_CONTENT_LEFT`` units, and the scored lines are at most
   ``MAX_SHARE`` of the article's words: a short feed item that is mostly an appeal is left whole,
   a scorer is not sure enough to empty an article), and
-- the score reaches ``CleanSettings.edge_call_threshold``, and one feature is an anchor
+- the score reaches ``CleanSettings.edge_call_threshold`` (inside the article, the threshold plus
+  ``NEXT_TO_WIDGET_MARGIN`` next to a removed line, plus ``MID_MARGIN`` alone, and never with
+  reporting or quotation marks: "Join 4,200 readers who get our island news ..." in a sign-up
+  card, "We rely on readers like you ... Become a member today." between two paragraphs), and one feature is an anchor
   (``ANCHORS``: the site or its products, a platform, page chrome, or a strong imperative) and
   one an action (``ACTIONS``: a call verb, page chrome, provenance); without both the score is
   at most 0.
@@ -51,7 +54,10 @@ __all__ = [
     "MAX_PER_EDGE",
     "MAX_SHARE",
     "MAX_WORDS",
+    "MID_HINTS",
+    "MID_MARGIN",
     "MIN_CONTENT_LEFT",
+    "NEXT_TO_WIDGET_MARGIN",
     "WEIGHTS",
     "score_call",
 ]
@@ -60,6 +66,16 @@ MAX_WORDS = 40
 MAX_PER_EDGE = 6
 MIN_CONTENT_LEFT = 3
 MAX_SHARE = 0.3  # the scored removals at both edges take at most this share of the words
+# inside the article a line must score this much above the threshold: next to a removed widget
+# line ("Get X in your inbox" / "Sign up"), or standing alone between paragraphs of the story
+NEXT_TO_WIDGET_MARGIN = 1.0
+MID_MARGIN = 2.5
+# a line inside the article is scored only when it holds one of these (lowercase): most
+# paragraphs of a story hold none, and scoring every one would double the step's cost
+MID_HINTS = ("you", "our ", "newsletter", "subscri", "sign up", "sign-up", "join", "follow", "download",
+             "donat", "member", "app ", "whatsapp", "telegram", "google news", "podcast", "inbox",
+             "readers", "nuestr", "suscr", "sígu", "sigu", "nosso", "nossa", "notre", "vous", "usted",
+             "você", " sie ", "ihr", "unser", "nostr", "iscriv", "abonn", "assin", "clic", "click")
 
 WEIGHTS = {
     "strong_call": 3.0,  # a strong call verb opening a sentence (imperative)
@@ -76,6 +92,8 @@ WEIGHTS = {
     "glyph": 1.0,
     "url": 1.0,
     "minutes": 1.5,
+    "audience": 1.5,  # the readership as a crowd to join: "4,200 readers", "readers like you"
+    "fineprint": 2.0,  # a sign-up form's small print: "No spam, unsubscribe anytime"
     "chrome": 4.0,
     "reporting": -3.0,
     "quote": -1.0,
@@ -85,16 +103,17 @@ WEIGHTS = {
 # a call must point at the site, its products or its pages, or be a strong imperative: "Get a
 # discount off your first order" (a sponsor read in show notes) is not enough alone
 ANCHORS = frozenset(
-    {"strong_call", "our_product", "product", "self", "platform", "provenance", "chrome", "minutes", "url"}
+    {"strong_call", "our_product", "product", "self", "platform", "provenance", "chrome", "minutes", "url",
+     "audience", "fineprint"}
 )
 # ... and it must ask for something (a call verb) or be page chrome: "How to grow your podcast
 # on YouTube" names a product and speaks to the reader, but calls for nothing
-ACTIONS = frozenset({"strong_call", "strong_verb", "call", "verb", "chrome", "provenance"})
+ACTIONS = frozenset({"strong_call", "strong_verb", "call", "verb", "chrome", "provenance", "fineprint"})
 
 _I = re.IGNORECASE
 _STRONG_VERB = re.compile(
     r"\b(?:subscribe|sign up|sign-up|never miss|don[’']?t miss|do not miss|continue reading|keep reading"
-    r"|read more|log in|sign in|chip in|buy us a coffee|become a (?:member|subscriber|patron|supporter)"
+    r"|read more|log in|sign in|chip in|buy us a coffee|(?:da|d[ée]|haz|haga|dale) clic|(?:like|comment) and share|share (?:this|the) (?:post|article|story)|(?:don[’']?t|do not) forget to (?:like|share|subscribe|follow us|comment)|clica|clique aqui|cliquez ici|klicken sie hier|clicca qui|become a (?:member|subscriber|patron|supporter)(?! (?:of|at|in) (?:(?:the|a|an|your|his|her|their) )?(?-i:[a-z])(?!ur\b|s\b))"
     r"|stay (?:informed|up to date|up-to-date|tuned|connected)"
     r"|suscr[ií]b[ea]\w*|no te pierdas|no se pierda|mantente informad[oa]|sigue leyendo|lee m[aá]s"
     r"|assine|inscreva-se|n[ãa]o perca|fique (?:por dentro|informad[oa])|continue lendo|leia mais"
@@ -107,7 +126,7 @@ _VERB = re.compile(
     r"\b(?:download|grab|join|follow|discover|explore|back|find|accompany|acompanhe|acompa[ñn]a|encuentra|encontre"
     r"|retrouvez|finden sie|trova|descubre|descubra|d[ée]couvrez|entdecken sie|scopri|receive|get|enter|install|activate|listen|share|comment|register"
     r"|support|donate|ask|tell us|click|tap|send us|contact us|check out"
-    r"|descarga|descargue|[úu]nete|s[íi]guenos|recibe|reciba|reg[íi]strate|comparte|comenta|apoya|dona"
+    r"|descarga|descargue|[úu]nete|s[íi]guenos|seguirnos|recibir|suscribirte|recibe|reciba|reg[íi]strate|comparte|comenta|apoya|dona"
     r"|entra|ingresa|activa|escucha"
     r"|baixe|descarregue|siga|receba|entre|junte-se|participe|compartilhe|partilhe|comente|apoie|ative"
     r"|ou[çc]a"
@@ -126,7 +145,8 @@ _OUR_PRODUCT = re.compile(
     r"|briefing|aplicaci[óo]n|aplicativo|applicazione|community|comunidad|comunidade|communaut[ée]"
     r"|gemeinschaft|comunit[àa]|journalism|periodismo|jornalismo|journalisme|journalismus|giornalismo"
     r"|section|secci[óo]n|sec[çc][ãa]o|rubrique|rubrik|sezione|profiles?|perfil|profil|profilo"
-    r"|articles|stories|content|coverage)\b",
+    r"|articles|stories|content|coverage|news|updates|reporting|homepage|home page|startseite|portada|p[áa]gina principal"
+    r"|p[áa]gina inicial|page d[’']accueil|notas|noticias|not[íi]cias|nouvelles|nachrichten|notizie)\b",
     _I,
 )
 _SELF = re.compile(
@@ -134,7 +154,10 @@ _SELF = re.compile(
     r"|(?:like|liked|enjoy|enjoyed) (?:what you(?:[’']ve)? (?:just )?read|this|reading)"
     r"|(?:more|all the|any|the latest) (?:news|stories|headlines)"
     r"|(?:m[áa]s|todas las) noticias|(?:mais|todas as) not[íi]cias|(?:plus d[’'])?actualit[ée]s"
-    r"|(?:alle|mehr) nachrichten|(?:tutte le|altre) notizie)\b",
+    r"|(?:alle|mehr) nachrichten|(?:tutte le|altre) notizie"
+    r"|(?:non-?profit|independent|reader-funded|member-supported) newsroom"
+    r"|your (?:donation|gift|support|membership|contribution)|tu (?:donaci[óo]n|apoyo)|sua (?:doa[çc][ãa]o|contribui[çc][ãa]o)"
+    r"|votre (?:don|soutien)|ihre (?:spende|unterst[üu]tzung)|il tuo (?:sostegno|contributo))\b",
     _I,
 )
 _PRODUCT = re.compile(
@@ -153,6 +176,23 @@ _PLATFORM = re.compile(
 _PROVENANCE = re.compile(
     r"\b(?:first (?:ran|appeared) (?:in|on)|republished (?:here|with permission|via)"
     r"|via rss)\b",
+    _I,
+)
+_AUDIENCE = re.compile(
+    r"(?:\b\d[\d,.]*\s*(?:k|mil)?|\b(?:thousands|millions|miles|milhares|des milliers|tausende|migliaia) (?:of|de|von|di))"
+    r"\s+(?:other |fellow |de )?(?:readers|subscribers|members|followers|lectores|suscriptores|leitores|assinantes"
+    r"|lecteurs|abonn[ée]s|leser(?:innen)?|abonnenten|lettori|iscritti)\b"
+    r"|\b\d[\d,.]*\s*(?:k\s+)?(?:[\w-]+ ){1,2}(?:read|get|receive|rely on|trust|open|start their (?:day|morning) with"
+    r"|subscribe to|already subscribe|leen|reciben|conf[íi]an en|l[êe]em|recebem|lisent|re[çc]oivent|lesen|erhalten"
+    r"|leggono|ricevono) (?:our|nuestr[oa]s?|nosso|nossa|notre|nos|unser\w*|nostr[oaie]|the \w+ (?:newsletter|briefing))\b"
+    r"|\b(?:readers|people|supporters) like you\b|\blectores como (?:t[úu]|usted)\b|\bleitores como voc[êe]\b"
+    r"|\blecteurs comme vous\b|\bleser(?:innen)? wie sie\b|\blettori come te\b",
+    _I,
+)
+_FINEPRINT = re.compile(
+    r"\b(?:no spam|unsubscribe (?:at )?any ?time|cancel any ?time|opt out any ?time|sin spam|date de baja cuando quieras"
+    r"|cancela cuando quieras|sem spam|cancele quando quiser|pas de spam|d[ée]sabonnez-vous [àa] tout moment"
+    r"|kein spam|jederzeit abbestellbar|jederzeit k[üu]ndbar|niente spam|disiscriviti quando vuoi)\b",
     _I,
 )
 _GLYPH = re.compile(r"[→←»«›‹·▶►➔➜]")
@@ -216,6 +256,8 @@ def score_call(text: str) -> tuple[float, list[str]]:
         ("provenance", _PROVENANCE),
         ("glyph", _GLYPH),
         ("url", _URL),
+        ("audience", _AUDIENCE),
+        ("fineprint", _FINEPRINT),
         ("reporting", _REPORTING),
         ("quote", _QUOTE),
     ):
@@ -224,7 +266,7 @@ def score_call(text: str) -> tuple[float, list[str]]:
     minutes = _MINUTES.search(text)
     if minutes:
         feats.append("minutes")
-    if _FIGURE.search(_MINUTES.sub("", text)):
+    if _FIGURE.search(_AUDIENCE.sub("", _MINUTES.sub("", text))):
         feats.append("figure")
     if not ANCHORS.intersection(feats) or not ACTIONS.intersection(feats):
         return min(sum(WEIGHTS[f] for f in feats), 0.0), feats

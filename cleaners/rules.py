@@ -48,6 +48,9 @@ follows; ``{first: 2}`` at most one content unit precedes; ``{edge: N}`` either;
 feed item is not a widget below a story). A rule that
 matches but fails its position or ``after`` condition is reported as a near miss.
 
+Notice slots: a pack may also list ``notice_slots`` (slot name -> regexes), the parts notices
+about the text are made of; ``cleaners.notices`` documents the slots and how they decide.
+
 Languages: a rule runs on every article whatever its language, because feed boilerplate is often
 left in the site's language inside a translated article; ``languages`` documents what a rule is
 written for.
@@ -62,6 +65,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from .notices import NoticeSlots, compile_slots
 
 __all__ = ["KeywordIndex", "Rule", "RuleSet", "compile_rules"]
 
@@ -130,6 +135,8 @@ class RuleSet:
 
     rules: tuple[Rule, ...] = ()
     by_id: dict[str, Rule] = field(default_factory=dict)
+    # the packs' ``notice_slots`` merged (cleaners.notices); None when no pack has any
+    notices: NoticeSlots | None = None
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -143,7 +150,8 @@ class KeywordIndex:
 
     Testing each rule's keywords separately (``Rule.may_match``) costs a Python loop per rule and
     unit; this tests every distinct keyword once per unit (a C-level substring search each) and
-    maps the keywords found to their rules.
+    maps the keywords found to their rules. ``extra`` keywords (the notice slots' prefilter) are
+    found by ``present`` too and belong to no rule.
 
     The whole-article scan (``present``) does not search the text once per keyword. It reads the
     text's trigrams every ``STRIDE`` characters and checks, at each one that is indexed, the
@@ -157,10 +165,10 @@ class KeywordIndex:
 
     STRIDE = 2
 
-    def __init__(self, rules: list[Rule] | tuple[Rule, ...]) -> None:
+    def __init__(self, rules: list[Rule] | tuple[Rule, ...], extra: tuple[str, ...] = ()) -> None:
         self.rules = list(rules)
         self.always = frozenset(i for i, r in enumerate(self.rules) if not r.keywords)
-        by_kw: dict[str, set[int]] = {}
+        by_kw: dict[str, set[int]] = {k: set() for k in extra}  # found by ``present``, no rule
         for i, r in enumerate(self.rules):
             for k in r.keywords:
                 by_kw.setdefault(k, set()).add(i)
@@ -292,8 +300,14 @@ def compile_rules(packs: list[dict[str, Any]]) -> RuleSet:
     """Validate and compile parsed rule packs; raises ``ValueError`` naming the file and rule."""
     rules: list[Rule] = []
     by_id: dict[str, Rule] = {}
+    slots: dict[str, list[str]] = {}
     for pack in packs:
         where = str(pack.get("__file__") or pack.get("pack") or "rule pack")
+        raw_slots = pack.get("notice_slots") or {}
+        if not isinstance(raw_slots, dict):
+            raise ValueError(f"{where}: notice_slots must be a mapping of slot to word list")
+        for slot, words in raw_slots.items():
+            slots.setdefault(str(slot), []).extend(str(w) for w in _as_list(words, f"{where}: notice_slots"))
         pieces: dict[str, str] = {}
         for name, piece in (pack.get("pieces") or {}).items():
             pieces[name] = _expand_pieces(str(piece), pieces)
@@ -307,4 +321,4 @@ def compile_rules(packs: list[dict[str, Any]]) -> RuleSet:
         unknown = (rule.after | rule.before) - set(by_id)
         if unknown:
             raise ValueError(f"{rule.source_file}: rule {rule.id}: 'after'/'before' name unknown rules {sorted(unknown)}")
-    return RuleSet(tuple(rules), by_id)
+    return RuleSet(tuple(rules), by_id, compile_slots(slots, "notice_slots") if slots else None)

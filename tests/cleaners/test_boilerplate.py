@@ -209,3 +209,30 @@ def test_edge_call_scores():
     assert score_call("The crossing takes 45 minutes.")[0] < 4
     assert score_call("Residents can sign up at the library, the mayor said.")[0] < 4
     assert score_call("Get 20% off your first order.")[0] <= 0  # no anchor: a sponsor read
+
+
+def test_edge_call_audience_fineprint_and_appeal_features():
+    from feedscrub.cleaners.edge_calls import score_call
+
+    # the readership as a crowd, a form's small print, an appeal to the reader: no wording listed
+    assert score_call("Over 12,000 locals start their day with our briefing. No spam, cancel anytime.")[0] >= 5
+    assert score_call("Supporters like you fund our nonprofit newsroom. Become a member today.")[0] >= 6.5
+    assert score_call("Dé clic aquí para seguirnos en Telegram.")[0] >= 4
+    # ... while numbers of people and members in a story are not
+    assert score_call("About 3,000 people read the report on the dam, the mayor said.")[0] < 4
+    assert score_call("The club now has 4,200 members and a waiting list.")[0] < 4
+    assert score_call("More than 500 residents get their water from the well.")[0] < 4
+    assert score_call("Don't forget to like and share this post!")[0] >= 4
+    assert score_call("Don't forget to download your boarding pass from the airline app.")[0] < 4
+    assert score_call("Mehr Nachrichten aus der Region finden Sie auf unserer Startseite.")[0] >= 4
+    assert score_call("Become a member of the library and you can borrow e-books for free.")[0] < 4
+
+
+def test_call_inside_the_article_needs_a_higher_score():
+    body = "\n\n".join(f"Paragraph {i} of the council story, with the vote and the figures in it." for i in range(4))
+    weak = "Ask our reporters your questions on Telegram."  # enough at the edge, not alone inside
+    text = body.replace("Paragraph 2", weak + "\n\nParagraph 2")
+    res = clean(text)
+    assert weak in res.text
+    assert any(ev.rule == "edge.cta" and "inside the article" in ev.text for ev in res.near_misses)
+    assert weak not in clean(body + "\n\n" + weak).text  # at the edge it goes

@@ -1,0 +1,152 @@
+"""Notices about the text itself, found by slots rather than by whole wordings.
+
+Rule packs name notice wordings one by one; every examiner writes a new one ("This article was
+translated automatically and published without human verification", "Dieser Artikel wurde
+maschinell aus dem Deutschen übersetzt"). What such sentences share is their parts, so each pack
+lists its language's words for the parts under ``notice_slots`` (data, in ``config/rules/*.yaml``)
+and this module decides from which parts a sentence has:
+
+- ``self``: the text refers to itself ("this article", "este texto", "dieser Beitrag");
+- ``translated``: it was machine-translated ("translated automatically", "maschinell übersetzt");
+- ``automated``: it was produced or published automatically, by AI, or from a feed or wire;
+- ``unreviewed``: no person checked it ("without human verification", "sin revisión");
+- ``reported``: reported speech ("said", "dijo", "sagte"): the sentence is news, never a notice;
+- ``ai_directive`` and ``ai_meta``: an assistant telling the reader about its own text ("Please
+  note that specific details ... were not available to me", "Please verify these details with
+  official sources").
+
+Decision (``classify``): a sentence of at most ``MAX_WORDS`` words, without quotation marks or a
+``reported`` word, is
+
+- about itself when ``self`` starts within ``SELF_WITHIN`` characters (after a label such as
+  "Note:") or a process opens it ("Automatically translated from ...");
+- ``notice.unedited`` (unedited_feed) when about itself with ``automated``, or with
+  ``translated`` and ``unreviewed``;
+- ``notice.translated`` (no flag: translation alone is the machine_translated flag's business)
+  when about itself with ``translated`` but no ``unreviewed``;
+- ``notice.ai_text`` (unedited_feed) with ``ai_directive`` and ``ai_meta``; the caller keeps these
+  to the article's edges, so a service piece's "Please note that the museum is closed on Mondays"
+  (no ``ai_meta``) and body text stay.
+
+``cleaners.boilerplate`` applies the result to units no rule matched: the whole unit when every
+sentence is a notice, else the run of notice sentences at its start or end.
+
+What this module is not for: wordings a rule pack already names, calls to action
+(``cleaners.edge_calls``), or notices quoted inside a news sentence (kept by design).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ["MAX_WORDS", "SELF_WITHIN", "SLOTS", "NoticeSlots", "classify", "compile_slots", "split_sentences"]
+
+SLOTS = ("self", "translated", "automated", "unreviewed", "reported", "ai_directive", "ai_meta")
+MAX_WORDS = 45
+SELF_WITHIN = 32  # characters before "this article" (a label, "Except for the headline,")
+_QUOTE = re.compile(r"[\"“”„«»]")
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’»)\]]*\s+")
+
+
+@dataclass(slots=True, frozen=True)
+class NoticeSlots:
+    """One compiled regex per slot (words from every pack); ``keywords`` (lowercase substrings,
+    the packs' ``keywords`` entry) are a cheap prefilter: a unit without one is not tried (the
+    caller finds them with the rules' keyword scan), and ``trigger`` (any process or AI slot)
+    is searched only in a unit holding one."""
+
+    slots: Mapping[str, re.Pattern[str]]
+    trigger: re.Pattern[str] | None
+    keywords: tuple[str, ...] = ()
+
+    def has(self, slot: str, sentence: str) -> bool:
+        rx = self.slots.get(slot)
+        return bool(rx and rx.search(sentence))
+
+
+def compile_slots(words: Mapping[str, Sequence[str]], where: str = "notice_slots") -> NoticeSlots | None:
+    """Compile slot word lists (regexes, case-insensitive; a space matches any whitespace and
+    `` ?`` optional whitespace, as in the rule packs)."""
+    compiled: dict[str, re.Pattern[str]] = {}
+    keywords = tuple(sorted({str(k).lower() for k in words.get("keywords", ())}))
+    for slot, alternatives in words.items():
+        if slot == "keywords":
+            continue
+        if slot not in SLOTS:
+            raise ValueError(f"{where}: unknown notice slot {slot!r} (known: {', '.join(SLOTS)})")
+        alts = [str(a).replace(" ?", r"\s*").replace(" *", r"\s*").replace(" ", r"\s+")
+                for a in alternatives if str(a).strip()]
+        if not alts:
+            continue
+        try:
+            compiled[slot] = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{where}: slot {slot} does not compile: {exc}") from None
+    if not compiled:
+        return None
+    trig = [compiled[s].pattern for s in ("translated", "automated", "ai_directive") if s in compiled]
+    trigger = re.compile("|".join(trig), re.IGNORECASE) if trig else None
+    return NoticeSlots(compiled, trigger, keywords)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` (offsets), at ., !, ? or … followed by whitespace."""
+    spans, pos = [], 0
+    for m in _SENTENCE.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def classify(sentence: str, slots: NoticeSlots) -> tuple[str, list[str]] | None:
+    """``(kind, slots found)`` when ``sentence`` is a notice about the text, else None.
+
+    ``kind`` is ``notice.unedited``, ``notice.translated`` or ``notice.ai_text``.
+    """
+    s = sentence.strip()
+    if not s or s.count(" ") >= MAX_WORDS or _QUOTE.search(s) or slots.has("reported", s):
+        return None
+    found = [name for name in SLOTS[:4] if slots.has(name, s)]
+    process = "translated" in found or "automated" in found
+    # the text must be what the sentence is about: "this article" near its start (after a label
+    # such as "Note:" or "Except for the headline,"), or the process opening it; a news lede
+    # about "articles produced by an AI tool without checks" is neither
+    about_itself = _self_leads(s, slots) or _opens_with_process(s, slots)
+    if process and "unreviewed" in found and about_itself:
+        return "notice.unedited", found
+    if process and about_itself:
+        if "automated" in found:
+            return "notice.unedited", found
+        return "notice.translated", found
+    if slots.has("ai_directive", s) and slots.has("ai_meta", s):
+        return "notice.ai_text", ["ai_directive", "ai_meta"]
+    return None
+
+
+def _self_leads(s: str, slots: NoticeSlots) -> bool:
+    rx = slots.slots.get("self")
+    m = rx.search(s) if rx else None
+    return bool(m and m.start() <= SELF_WITHIN)
+
+
+def _opens_with_process(s: str, slots: NoticeSlots) -> bool:
+    """"Automatically translated from Spanish." / "(Machine translation.)": the process opens it."""
+    head = s.lstrip("([*_ —–-").lstrip()
+    for slot in ("translated", "automated"):
+        rx = slots.slots.get(slot)
+        m = rx.search(head) if rx else None
+        if m:
+            before = head[:m.start()].split()
+            # nothing before it, or one word that is not a determiner ("Note:", "Artikel"); "The
+            # automatic translation feature ..." is a subject, not a notice
+            return not before or (len(before) == 1 and before[0].lower() not in _DETERMINERS)
+    return False
+
+
+_DETERMINERS = frozenset(
+    ["the", "a", "an", "this", "that", "its", "their", "our", "el", "la", "los", "las", "un", "una", "o", "os", "as", "um", "uma", "le", "les", "une", "der", "die", "das", "ein", "eine", "il", "lo", "gli", "i", "uno"]
+)
