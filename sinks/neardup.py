@@ -72,6 +72,10 @@ NUM_PERM = 128  # values (bins) per signature
 SEED = 1  # part of the stored signatures' meaning: never change it without a new index
 BANDS, ROWS = 32, 3
 MIN_SHINGLES = 10
+# A band key shared by more stored articles than this is a common passage (a stock paragraph, one
+# wire story carried by hundreds of feeds): its earliest owners stand for it. Without the cap a
+# lookup returns every copy, so writing grows slower as the store grows.
+BUCKET_CAP = 16
 SCHEME = "oph1"  # how signatures are made (below); named in every band key
 _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"\W+")
@@ -538,7 +542,9 @@ class SqliteIndexDb:
         out: list[tuple[int, int]] = []
         for chunk in _chunks(keys):
             out += self.conn.execute(
-                f"SELECT band_key, sig_id FROM near_dup_bands WHERE band_key IN ({', '.join('?' * len(chunk))})",
+                "SELECT band_key, sig_id FROM (SELECT band_key, sig_id, row_number() OVER "
+                "(PARTITION BY band_key ORDER BY sig_id) AS nth FROM near_dup_bands "
+                f"WHERE band_key IN ({', '.join('?' * len(chunk))})) WHERE nth <= {BUCKET_CAP}",
                 chunk,
             ).fetchall()
         return out
@@ -640,15 +646,18 @@ class PostgresIndexDb:
         # to send) that is a linear search per hit, fine for new articles (few hits) but ~0.5 s
         # for a batch of rewrites (each hits its own stored keys); against a literal array it is
         # a hash lookup, for ~10 ms more of sending and parsing the keys as text.
+        capped = (
+            "SELECT band_key, sig_id FROM (SELECT band_key, sig_id, row_number() OVER "
+            "(PARTITION BY band_key ORDER BY sig_id) AS nth FROM near_dup_bands WHERE {where}) AS hits "
+            f"WHERE nth <= {BUCKET_CAP}"
+        )
         if many_hits:
             literal = "{" + ",".join(str(int(k)) for k in keys) + "}"
-            self.cur.execute(
-                f"SELECT band_key, sig_id FROM near_dup_bands WHERE band_key = ANY('{literal}'::bigint[])".encode()
-            )
+            self.cur.execute(capped.format(where=f"band_key = ANY('{literal}'::bigint[])").encode())
         else:
             self.cur.execute(
-                "SELECT band_key, sig_id FROM near_dup_bands WHERE band_key = ANY(ARRAY("
-                f"SELECT {_unpack_int8('k')} FROM generate_series(0, length(%(k)s::bytea) / 8 - 1) AS i))",
+                capped.format(where="band_key = ANY(ARRAY("
+                              f"SELECT {_unpack_int8('k')} FROM generate_series(0, length(%(k)s::bytea) / 8 - 1) AS i))"),
                 {"k": _packed(keys)},
             )
         return self.cur.fetchall()  # type: ignore[no-any-return]
