@@ -38,6 +38,9 @@ How rules are applied (the rule format is documented in ``cleaners.rules``):
    count against) and removed at ``CleanSettings.edge_call_threshold``; a line scoring at least
    half of it is a near miss. Inside the article a short line goes only at a higher score (next
    to a removed widget line, or alone: ``edge_calls.NEXT_TO_WIDGET_MARGIN`` / ``MID_MARGIN``).
+   Sign-up cards: a card heading next to its removed line at an edge needs
+   ``edge_calls.CARD_MARGIN`` less; a card blurb beside its removed heading goes inside the text
+   (``edge_calls.is_card_blurb``).
 
 What this step is not for: boilerplate that only one site uses and no rule names; that is
 ``cleaners.learned``'s job, learned from the site's own articles.
@@ -58,6 +61,7 @@ from .rules import KeywordIndex, Rule, RuleSet
 __all__ = ["RemoveBoilerplate", "Unit", "find_units", "match_unit", "removal_spans", "unwrap"]
 
 _LINE = re.compile(r"[^\n]*\S[^\n]*")
+_QUOTES = re.compile(r"[\"“”„«»]")
 _SENTENCE_GAP = re.compile(r"(?<=[.!?…])([\"”’»)\]]*)(\s+)")
 _WRAP_EDGE = re.compile(r"^[\s*_]+|[\s*_]+$")
 _PAIRS = {"(": ")", "[": "]"}
@@ -453,6 +457,14 @@ def _find_notices(text: str, units: list[Unit], slots: notices.NoticeSlots, enab
         for s0, s1 in spans:
             found = notices.classify(inner[s0:s1], slots)
             kinds.append(found[0] if found and found[0] in enabled else None)
+        for k in range(1, len(spans)):
+            # an assistant's caveat runs on: "Please note that this article is based on general
+            # knowledge ... For accurate information, please contact the library directly."
+            if kinds[k] is None and kinds[k - 1] == "notice.ai_text":
+                sent = inner[spans[k][0]:spans[k][1]]
+                if (slots.has("ai_meta", sent) or slots.has("ai_directive", sent)) and not _QUOTES.search(sent) \
+                        and not slots.has("reported", sent):
+                    kinds[k] = "notice.ai_text"
         if not any(kinds):
             continue
         if all(kinds):
@@ -482,9 +494,11 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
     taken: list[tuple[Unit, str]] = []
     for order in (range(len(units) - 1, -1, -1), range(len(units))):
         scored = 0
+        card = False  # the unit before this one (towards the edge) is a removed sign-up line
         for i in order:
             u = units[i]
             if u.whole is not None or any(u is t for t, _ in taken):
+                card = u.whole is not None and bool(edge_calls.CARD_RULES.search(u.whole[0].id))
                 continue  # boilerplate already: the block goes on
             if not u.content or u.cuts or scored >= edge_calls.MAX_PER_EDGE:
                 break
@@ -494,12 +508,17 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
                 break
             scored += 1
             score, feats = edge_calls.score_call(inner)
-            if score < threshold:
+            need = threshold
+            if card and inner.count(" ") < edge_calls.CARD_MAX_WORDS and not edge_calls.is_safety(inner):
+                need = threshold - edge_calls.CARD_MARGIN  # a sign-up card's heading
+            card = False
+            if score < need:
                 if score >= threshold / 2:
                     near.append(Evidence(EDGE_CALL_RULE.id, f"{inner[:160]} [score {score:.1f}: "
                                                             f"{', '.join(feats)}]"))
                 break
             taken.append((u, inner))
+            card = True
             content -= 1
     for i, u in enumerate(units):  # inside the article: a higher bar
         if u.whole is not None or not u.content or u.cuts or any(u is t for t, _ in taken):
@@ -509,6 +528,14 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
         a, b = unwrap(text[u.start:u.end])
         inner = text[u.start + a:u.start + b]
         if not inner or inner.count(" ") >= edge_calls.MAX_WORDS:
+            continue
+        signup_next = any(w is not None and w[0].action == "remove" and edge_calls.CARD_RULES.search(w[0].id)
+                          for w in (units[j].whole for j in (i - 1, i + 1) if 0 <= j < len(units)))
+        if signup_next and edge_calls.is_card_blurb(inner):
+            # a sign-up card's blurb beside its removed heading: "Independent local news from Port
+            # Alder, free every Tuesday and Friday."
+            taken.append((u, inner))
+            content -= 1
             continue
         lowered = inner.lower()
         if not any(h in lowered for h in edge_calls.MID_HINTS) or any(q in inner for q in "\"“”„«»"):

@@ -31,10 +31,19 @@ machine-translated wordings included:
 - self-reference to the site or its products ("our newsletter/app/channel/reporters", "this
   post") and platforms (WhatsApp, Telegram, Google News, Patreon, Ko-fi, RSS ...);
 - provenance chrome ("first ran in", "republished here");
-- arrows and glyphs (→ » ← ·), URLs, "4 min" reading/listening times;
+- arrows and glyphs (→ » ← ·), URLs (a bare domain with a path counts: "site.example/impact"),
+  "4 min" reading/listening times;
+- a question put to the reader before the call ("Want more local news? Sign up ..."), a sign-up
+  form's small print or success message ("No spam", "Check your inbox to confirm");
 - page chrome with its own shape (enough alone): taxonomy labels ("Tags: a, b, c", "Filed
   Under: ..."), "Source: <headline> — <Site>", "Continue reading <headline> at <Site>.",
   older/newer post navigation, "Listen to this article", "Reading time: 3 min".
+
+Sign-up cards (``cleaners.boilerplate`` applies these): at an edge, a short line right next to a
+removed sign-up line (``CARD_RULES``) needs ``CARD_MARGIN`` less (the card's heading, "Sign up for
+The Ridge Report"); inside the text, a line beside a removed sign-up line goes when
+``is_card_blurb`` says it describes the product and its schedule ("Independent local news from X,
+free every Tuesday"). Neither applies to public-safety lines (``is_safety``).
 
 Negative features keep reporting out: reporting verbs ("said", "according to", "dijo", "sagte"),
 quotation marks, and figures other than a reading time. A line scoring below the threshold but
@@ -51,6 +60,8 @@ import re
 __all__ = [
     "ACTIONS",
     "ANCHORS",
+    "BLURB_MAX_WORDS",
+    "CARD_MARGIN",
     "MAX_PER_EDGE",
     "MAX_SHARE",
     "MAX_WORDS",
@@ -59,6 +70,8 @@ __all__ = [
     "MIN_CONTENT_LEFT",
     "NEXT_TO_WIDGET_MARGIN",
     "WEIGHTS",
+    "is_card_blurb",
+    "is_safety",
     "score_call",
 ]
 
@@ -70,6 +83,12 @@ MAX_SHARE = 0.3  # the scored removals at both edges take at most this share of 
 # line ("Get X in your inbox" / "Sign up"), or standing alone between paragraphs of the story
 NEXT_TO_WIDGET_MARGIN = 1.0
 MID_MARGIN = 2.5
+# at an edge, a short line right next to a removed sign-up line (a card's heading: "Sign up for The
+# Ridge Report" over "Get the latest stories delivered straight to your inbox.") needs this much less
+CARD_MARGIN = 1.0
+CARD_MAX_WORDS = 10
+# rules whose removed lines make a sign-up card (ids matched by search)
+CARD_RULES = re.compile(r"newsletter|signup|subscri|alerts|edge\.cta")
 # a line inside the article is scored only when it holds one of these (lowercase): most
 # paragraphs of a story hold none, and scoring every one would double the step's cost
 MID_HINTS = ("you", "our ", "newsletter", "subscri", "sign up", "sign-up", "join", "follow", "download",
@@ -94,6 +113,7 @@ WEIGHTS = {
     "minutes": 1.5,
     "audience": 1.5,  # the readership as a crowd to join: "4,200 readers", "readers like you"
     "fineprint": 2.0,  # a sign-up form's small print: "No spam, unsubscribe anytime"
+    "hook": 1.5,  # a question put to the reader first: "Want more local news? Sign up ..."
     "chrome": 4.0,
     "reporting": -3.0,
     "quote": -1.0,
@@ -104,7 +124,7 @@ WEIGHTS = {
 # discount off your first order" (a sponsor read in show notes) is not enough alone
 ANCHORS = frozenset(
     {"strong_call", "our_product", "product", "self", "platform", "provenance", "chrome", "minutes", "url",
-     "audience", "fineprint"}
+     "audience", "fineprint", "hook"}
 )
 # ... and it must ask for something (a call verb) or be page chrome: "How to grow your podcast
 # on YouTube" names a product and speaks to the reader, but calls for nothing
@@ -140,7 +160,7 @@ _YOU = re.compile(r"\b(?:you|your|yours|yourself|vous|votre|vos|usted|ustedes|vo
 _YOU_DE = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:Sie|Ihre?[mnrs]?)\b")
 _OUR_PRODUCT = re.compile(
     r"\b(?:our|nuestr[oa]s?|nosso|nossa|nossos|nossas|notre|nos|unser(?:e[mnrs]?)?|nostr[oaie])"
-    r"(?: [\w-]+){0,2} (?:newsletters?|app|apps|application|channel|canal|cha[îi]ne|kanal|canale"
+    r"(?: [\w-]+){0,3} (?:newsletters?|app|apps|application|channel|canal|cha[îi]ne|kanal|canale"
     r"|podcasts?|website|site|sitio|página|seite|sito|reporters|journalists|team|newsroom|alerts"
     r"|briefing|aplicaci[óo]n|aplicativo|applicazione|community|comunidad|comunidade|communaut[ée]"
     r"|gemeinschaft|comunit[àa]|journalism|periodismo|jornalismo|journalisme|journalismus|giornalismo"
@@ -152,7 +172,8 @@ _OUR_PRODUCT = re.compile(
 _SELF = re.compile(
     r"\b(?:this (?:post|article|story|newsletter|page|site|website)|reader-supported"
     r"|(?:like|liked|enjoy|enjoyed) (?:what you(?:[’']ve)? (?:just )?read|this|reading)"
-    r"|(?:more|all the|any|the latest) (?:news|stories|headlines)"
+    r"|(?:more|all the|any|the latest)(?: [\w-]+){0,3}? (?:news|stories|headlines)"
+    r"|(?:independent|non-?profit|reader-funded|community) (?:local )?(?:news|journalism|reporting)"
     r"|(?:m[áa]s|todas las) noticias|(?:mais|todas as) not[íi]cias|(?:plus d[’'])?actualit[ée]s"
     r"|(?:alle|mehr) nachrichten|(?:tutte le|altre) notizie"
     r"|(?:non-?profit|independent|reader-funded|member-supported) newsroom"
@@ -192,11 +213,71 @@ _AUDIENCE = re.compile(
 _FINEPRINT = re.compile(
     r"\b(?:no spam|unsubscribe (?:at )?any ?time|cancel any ?time|opt out any ?time|sin spam|date de baja cuando quieras"
     r"|cancela cuando quieras|sem spam|cancele quando quiser|pas de spam|d[ée]sabonnez-vous [àa] tout moment"
-    r"|kein spam|jederzeit abbestellbar|jederzeit k[üu]ndbar|niente spam|disiscriviti quando vuoi)\b",
+    r"|kein spam|jederzeit abbestellbar|jederzeit k[üu]ndbar|niente spam|disiscriviti quando vuoi"
+    # a sign-up form's success message: "Great! Check your inbox and click the link to confirm"
+    r"|check your (?:inbox|e-?mail)|confirm your (?:subscription|sign-?up|e-?mail(?: address)?)"
+    r"|thanks? (?:you )?for (?:subscribing|signing up)|you[’']?(?:re| are) (?:now )?subscribed"
+    r"|revisa tu (?:bandeja|correo)|confirma tu suscripci[óo]n|gracias por suscribirte"
+    r"|verifique (?:sua caixa|seu e-?mail)|confirme (?:sua|a sua) (?:inscri[çc][ãa]o|assinatura)|obrigad[oa] por se inscrever"
+    r"|v[ée]rifiez votre (?:bo[îi]te|e-?mail|messagerie)|confirmez votre (?:inscription|abonnement)|merci de votre inscription"
+    r"|pr[üu]fen sie ihr(?:en)? (?:posteingang|e-?mail-postfach|postfach)|best[äa]tigen sie ihre (?:anmeldung|e-?mail-adresse)"
+    r"|controlla la tua (?:casella|e-?mail|posta)|conferma la tua iscrizione|grazie per esserti iscritt[oa])\b",
     _I,
 )
+# a question put to the reader before the call: "Want more local news?", "Enjoying this story?"
+_HOOK = re.compile(
+    r"(?:^|[.!]\s+)(?:(?:want|looking for|need|craving|hungry for|interested in|love|like|liked|enjoy(?:ing|ed)?|"
+    r"did you (?:like|enjoy))\b[^?.!]{0,60}\?"
+    r"|¿(?:quieres|quiere|te gust[óa]|le gust[óa]|buscas)[^?.!]{0,60}\?|(?:quer|gostou|curtiu)\b[^?.!]{0,60}\?"
+    r"|(?:vous voulez|envie d|vous aimez|vous avez aim[ée])[^?.!]{0,60}\?"
+    r"|(?:sie wollen|wollen sie|lust auf|gef[äa]llt ihnen|hat ihnen)[^?.!]{0,60}\?"
+    r"|(?:vuoi|ti [èe] piaciut[oa]|ti piace)[^?.!]{0,60}\?)",
+    _I,
+)
+# public-safety sign-ups (an emergency office's text alerts): never taken for a card's heading or
+# blurb on weaker evidence (``is_card_blurb``, ``is_safety``)
+_SAFETY = re.compile(
+    r"\b(?:emergency|evacuat\w*|sheriff|police|fire (?:department|district|service)|public safety|weather service"
+    r"|flood (?:warnings?|alerts?)|wildfire|tornado|hurricane|tsunami|earthquake|amber alerts?|civil (?:defen[cs]e|protection)"
+    r"|emergencia|emerg[êe]ncia|protecci[óo]n civil|prote[çc][ãa]o civil|defesa civil|urgence|s[ée]curit[ée] civile"
+    r"|notfall|katastrophenschutz|emergenza|protezione civile)\b",
+    _I,
+)
+# what a sign-up card's blurb says about the product: when it comes, and that it is free
+_SCHEDULE = re.compile(
+    r"\b(?:every (?:morning|evening|day|weekday|week|month|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|daily|weekly"
+    r"|twice a (?:week|month)|once a (?:week|month)|delivered|straight to your|in your inbox|free|for free"
+    r"|cada (?:ma[ñn]ana|semana|d[íi]a|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo)|gratis|gratuit[oae]s?"
+    r"|toda (?:manh[ãa]|semana)|todas as (?:manh[ãa]s|semanas)|todos os dias|semanal|di[áa]ri[oa]"
+    r"|chaque (?:matin|semaine|jour|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|quotidienne?|hebdomadaire"
+    r"|jeden (?:morgen|tag|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)|t[äa]glich|w[öo]chentlich|kostenlos"
+    r"|ogni (?:mattina|settimana|giorno|luned[ìi]|marted[ìi]|mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|domenica)|settimanale|quotidiana)\b",
+    _I,
+)
+BLURB_MAX_WORDS = 20
+
+
+def is_safety(text: str) -> bool:
+    """Does the line point at a public-safety service (emergency alerts, the sheriff, a flood warning)?"""
+    return bool(_SAFETY.search(text))
+
+
+def is_card_blurb(text: str) -> bool:
+    """A sign-up card's blurb next to its removed heading or button ("Independent local news from
+    Port Alder, free every Tuesday and Friday."): short, about the site or its product, and when or
+    how it comes; never reporting, quotes or public-safety alerts. The caller checks the neighbour."""
+    if text.count(" ") >= BLURB_MAX_WORDS or _QUOTE.search(text) or _REPORTING.search(text) or _SAFETY.search(text):
+        return False
+    about = bool(_SELF.search(text) or _OUR_PRODUCT.search(text) or _PRODUCT.search(text) or _YOU.search(text))
+    return about and bool(_SCHEDULE.search(text) or _FINEPRINT.search(text))
+
+
 _GLYPH = re.compile(r"[→←»«›‹·▶►➔➜]")
-_URL = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net)\b", _I)
+_URL = re.compile(
+    r"https?://|www\.|\b[\w-]+\.(?:com|org|net|info|news|io|co|gov|edu|example)\b"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?-i:[a-z]{2,})/[\w/-]",  # a domain with a path: "site.example/impact"
+    _I,
+)
 _MINUTES = re.compile(
     r"\b\d{1,2} ?(?:min|mins|minutes?|minutos?|minuti)\b(?: (?:read|listen|de lectura"
     r"|de leitura|de lecture|lesezeit|di lettura))?",
@@ -258,6 +339,7 @@ def score_call(text: str) -> tuple[float, list[str]]:
         ("url", _URL),
         ("audience", _AUDIENCE),
         ("fineprint", _FINEPRINT),
+        ("hook", _HOOK),
         ("reporting", _REPORTING),
         ("quote", _QUOTE),
     ):

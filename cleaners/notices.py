@@ -8,7 +8,8 @@ and this module decides from which parts a sentence has:
 
 - ``self``: the text refers to itself ("this article", "este texto", "dieser Beitrag");
 - ``translated``: it was machine-translated ("translated automatically", "maschinell übersetzt");
-- ``automated``: it was produced or published automatically, by AI, or from a feed or wire;
+- ``automated``: it was produced or published automatically, by AI, or from a feed or wire, or is
+  relayed as it arrived ("appears as received from the wire");
 - ``unreviewed``: no person checked it ("without human verification", "sin revisión");
 - ``reported``: reported speech ("said", "dijo", "sagte"): the sentence is news, never a notice;
 - ``ai_directive`` and ``ai_meta``: an assistant telling the reader about its own text ("Please
@@ -29,7 +30,11 @@ Decision (``classify``): a sentence of at most ``MAX_WORDS`` words, without quot
   (no ``ai_meta``) and body text stay.
 
 ``cleaners.boilerplate`` applies the result to units no rule matched: the whole unit when every
-sentence is a notice, else the run of notice sentences at its start or end.
+sentence is a notice, else the run of notice sentences at its start or end; a sentence with an
+``ai_meta`` or ``ai_directive`` slot right after a ``notice.ai_text`` sentence joins it ("... For
+accurate information, please contact the library directly."). A process opening the sentence
+counts only before a label end or a clause about the text ("Auto-generated]", "Machine translation
+by ..."), not before a noun it qualifies ("Auto-generated captions were wrong").
 
 What this module is not for: wordings a rule pack already names, calls to action
 (``cleaners.edge_calls``), or notices quoted inside a news sentence (kept by design).
@@ -143,8 +148,20 @@ def _opens_with_process(s: str, slots: NoticeSlots) -> bool:
             before = head[:m.start()].split()
             # nothing before it, or one word that is not a determiner ("Note:", "Artikel"); "The
             # automatic translation feature ..." is a subject, not a notice
-            return not before or (len(before) == 1 and before[0].lower() not in _DETERMINERS)
+            if before and (len(before) > 1 or before[0].lower() in _DETERMINERS):
+                return False
+            # ... and a label or a clause about the text follows ("Auto-generated]", "Machine
+            # translation by ...", "Automatically translated from Spanish"), not a noun it
+            # qualifies ("Auto-generated captions were often wrong")
+            return bool(_AFTER_PROCESS.match(head, m.end()))
     return False
+
+
+_AFTER_PROCESS = re.compile(
+    r"\s*(?:$|[\])}:.;,!?—–-]|(?:from|by|with|using|via|through|and|or|in|into|for|without|de|del|por|com|par|avec|aus|von|mit|ohne|da|dal"
+    r"|article|story|text|content|summary|report|news|item|copy|version|dispatch|artículo|texto|artigo|texte|artikel|beitrag|testo|articolo)\b)",
+    re.IGNORECASE,
+)
 
 
 _DETERMINERS = frozenset(
