@@ -25,6 +25,9 @@ word only when all of these hold:
   ``of Course,``), unless a capitalised word (a title: ``Killer at Large``; weekdays and months
   excepted) stands before the preposition; ``The`` before a number of up to three digits and a
   lowercase word (``for The 8 of September``), never a year-like figure (``The 1975``);
+- a sentence-opening idiom (``OPENING_IDIOMS``: ``Until Now there was``, ``At Least 40 people``,
+  ``Of Course, the``), also right after an opening quotation mark (``"At The moment nobody``);
+  idioms that may open a title (``At Last``, ``On Time``) are left out;
 - pronouns (``He``, ``His``...) stay in text that speaks of God (``God``, ``Lord``, ``Jesus``...),
   where capitalised divine pronouns are deliberate.
 
@@ -92,11 +95,47 @@ _IDIOM = re.compile(  # a literal space first: this runs over every article
 _THE_NUMBER = re.compile(r"(The) (?=\d{1,3}(?:st|nd|rd|th)? [a-z])")
 _DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
 _CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*|\d{2,4}s\b|I\b)(?:[ \t]+(\S+))?)")
+# a sentence start: a line start or a full stop, then perhaps a quotation opening ("At The moment
+# nobody", said a resident: the quoted sentence opens there too)
+_AFTER_STOP = re.compile(r"[.!?][\"”’)]?[ \t]+$")
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """Whether ``pos`` opens a sentence: a line start or a full stop before it, then perhaps a
+    quotation opening ("At The moment nobody", said a resident: the quoted sentence opens there)."""
+    k = pos
+    if k and text[k - 1] in "\"“‘":
+        k -= 1
+        if k and text[k - 1] in " \t(":
+            return True  # a quotation opens: its first word opens a sentence
+    line_start = text.rfind("\n", 0, k) + 1
+    before = text[max(line_start, k - 8) : k]
+    return not text[line_start:k].strip(" \t") or bool(_AFTER_STOP.search(before))
+
+
 _OPENING_THE = re.compile(
-    r"(?:^|(?<=[.!?][ \t])|(?<=[.!?][\"”’)][ \t]))[ \t]*(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
+    r"\b(?=[A-Z])(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
     r"Across|Along|Around|Among|Between|Since|Until|Despite|Throughout|Within|Without)[ \t]+(The)"
     r"(?=[ \t]+[a-z][a-z’'-]*\b(?![ \t]+[A-Z]))",
-    re.MULTILINE,
+)
+# "Until Now there was", "At Least 40 people", "Of Course, the": an idiom opening a sentence, its
+# second word capitalised. Only idioms that open no title or name ("At Last", "On Time" may be songs)
+OPENING_IDIOMS: dict[str, frozenset[str]] = {
+    "At": frozenset(str.split("Least Most First Once Present Times")),
+    "Of": frozenset(str.split("Course")),
+    "In": frozenset(str.split("Fact Particular General Addition Short")),
+    "For": frozenset(str.split("Example Instance Now")),
+    "By": frozenset(str.split("Far Now Then")),
+    "On": frozenset(str.split("Average")),
+    "Until": frozenset(str.split("Now Then")),
+    "Till": frozenset(str.split("Now Then")),
+    "Since": frozenset(str.split("Then")),
+    "Even": frozenset(str.split("Now Then")),
+}
+_OPENING_IDIOM = re.compile(
+    r"\b(?=[A-Z])(" + "|".join(OPENING_IDIOMS) + r")[ \t]+("
+    + "|".join(sorted(set().union(*OPENING_IDIOMS.values())))
+    + r")(?=[ \t]+(?:[a-z]|\d)|,[ \t])",
 )
 _PREV_WORD = re.compile(r"([A-Za-z’'-]+)[ \t]+$")
 
@@ -148,8 +187,8 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
         if prev is None or not prev.group(1)[0].islower():
             continue  # "Drop In lets you", "Smile With powerful": part of a capitalised name
         prev_word = prev.group(1).lower()
-        if prev_word in TITLE_INTRODUCERS or prev_word in DETERMINERS:
-            continue
+        if prev_word in TITLE_INTRODUCERS or (prev_word in DETERMINERS and word not in ("The", "An")):
+            continue  # "the About page" is a label; "that The pipes" is no determiner twice
         if word in PRONOUNS and prev_word not in PRONOUN_AFTER:
             continue  # "their podcasts We implemented": a lost full stop, not a stray capital
         if _title_case_line(line):
@@ -175,14 +214,25 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
         )
     edits.extend(_idiom_edits(text))
     for m in _OPENING_THE.finditer(text):
+        if not _sentence_start(text, m.start()):
+            continue
         line_start = text.rfind("\n", 0, m.start(1)) + 1
         line_end = text.find("\n", m.end(1))
         if _title_case_line(text[line_start : line_end if line_end >= 0 else len(text)]):
             continue
-        if _open_quote(text, m.start(1), line_start) >= 0:
-            continue
+        if _quiet_line(text, m.start(1)):
+            continue  # a quoted title: “In The Heat of the Night”
         edits.append(Edit("capitals.stranded", m.start(1), m.end(1), "The", "the",
                           "capitalised 'the' after a sentence-opening preposition"))
+    for m in _OPENING_IDIOM.finditer(text):
+        first, word = m.group(1), m.group(2)
+        if word not in OPENING_IDIOMS[first] or not _sentence_start(text, m.start()) or _quiet_line(
+            text, m.start(2)
+        ):
+            continue
+        low = word.lower()
+        edits.append(Edit("capitals.stranded", m.start(2), m.end(2), word, low,
+                          f"capitalised {low!r} in the idiom '{first.lower()} {low}' opening a sentence"))
     if not edits:
         return text, []
     edits.sort(key=lambda e: e.start)

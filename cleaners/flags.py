@@ -62,6 +62,9 @@ MT_SIGNALS: dict[str, tuple[float, int]] = {
     "punct.unclosed_open": (0.4, 2),
     "punct.space_before": (0.3, 3),
     "punct.glued_words": (0.3, 3),
+    # the title says the text was translated ("Translated from Portuguese: ..."): no proof of a
+    # machine on its own (never a strong signal), but it adds to the leftovers of one
+    "title.translated_prefix": (0.6, 1),
 }
 MT_MIN_POINTS = 2.0  # below this many points the score is scaled down (one stray fragment)
 # Without a foreign fragment, the score is scaled by the share of this many strong artifacts.
@@ -104,7 +107,8 @@ def machine_translation_score(signals: Mapping[str, float], words: int) -> tuple
     with ``density`` the points per 1,000 words (texts shorter than ``MT_MIN_WORDS`` count as that
     long), scaled down when the evidence is thin: by ``points / MT_MIN_POINTS`` below that many
     points (one stray fragment is no translation); by the square of ``points /
-    MT_MIN_FRAGMENT_POINTS_ALONE`` when fragments are the only signal (two weak fragments in a long
+    MT_MIN_FRAGMENT_POINTS_ALONE`` when fragments are the only artifact (a title's translation label
+    is none; two weak fragments in a long
     clean article are no translation; a weak fragment counts half); and, when no foreign fragment
     was found, by the share of ``MT_MIN_STRONG_WITHOUT_FRAGMENTS`` strong artifacts present (spacing, empty brackets
     and glued words alone are sloppy copy, not translation).
@@ -116,7 +120,7 @@ def machine_translation_score(signals: Mapping[str, float], words: int) -> tuple
     if not signals.get("foreign_fragment"):
         strong = sum(signals.get(k, 0) for k in MT_STRONG)
         score *= min(1.0, strong / MT_MIN_STRONG_WITHOUT_FRAGMENTS)
-    elif not any(signals.get(k) for k in MT_SIGNALS if k != "foreign_fragment"):
+    elif not any(signals.get(k) for k in MT_SIGNALS if k not in ("foreign_fragment", "title.translated_prefix")):
         score *= min(1.0, points / MT_MIN_FRAGMENT_POINTS_ALONE) ** 2
     return score, points
 
@@ -245,6 +249,11 @@ def finish(ctx: Context, text: str) -> CleanResult:
         elif e.rule in MT_SIGNALS:
             signals[e.rule] += 1
             evidence.append(Evidence(e.rule, e.before.strip() or e.reason))
+    title, title_edits = _title(ctx)
+    for e in title_edits:
+        if e.rule in MT_SIGNALS:
+            signals[e.rule] += 1
+            evidence.append(Evidence(e.rule, e.before.strip() or e.reason))
     words = len(_WORDS.findall(final))
     score, points = machine_translation_score(signals, words)
     # translationese: the source's constructions carried into English ("will be of five euros");
@@ -305,7 +314,6 @@ def finish(ctx: Context, text: str) -> CleanResult:
                 "finish",
             )
         )
-    title, title_edits = _title(ctx)
     return CleanResult(
         text=final,
         title=title,

@@ -38,6 +38,10 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   (``_leftover_before_noun``);
 - a preposition of several words (``COMPOUND_PREPOSITIONS``: ``à cause de``, ``grazie a``, ``por
   causa de``) leading straight into English, though one of its words is English (``cause``);
+  its last preposition may be contracted with an article (``a partir del Saturday``, ``au lieu
+  du``), and connectors of several words count too (``vale a dire``, ``o sea``);
+- a connector written with hyphens or as an abbreviation (``GLUED_CONNECTORS``: ``c'est-à-dire``,
+  ``bzw.``, ``d.h.``), English on both sides;
 - a common noun of ``L`` that English does not know at all, between ``the`` and an English word:
   ``the prefeitura declared`` (``_lone_nouns``; loans such as ``barrio`` are known to English);
 - a number word of ``L`` opening a partitive is no named thing: ``tres de ellos`` (``NUMERALS``);
@@ -74,7 +78,8 @@ What is *not* a leftover, and never reported:
   ``_is_compound_name``), and English loan phrases (``de facto``, ``à la carte``,
   ``en route``, ``per se``: ``ENGLISH_LOANS``);
 - quoted or parenthesised text, and whole sentences, that are mostly in the other language (a
-  slogan, a song title, a gloss such as ``(la migra)``): quoted on purpose;
+  slogan, a song title, a gloss such as ``(la migra)``; German „…“ quotation marks too): quoted on
+  purpose;
 - what an editor keeps on purpose, from ``config/loanwords.yaml`` (``Loanwords``, handed in by
   ``ctx.resources.loanwords``; see ``_drop_deliberate``): dishes (``coq au vin``, ``soupe à
   l'oignon``, ``arepas de huevo``: every content word a dish word, or one in a food article);
@@ -240,7 +245,9 @@ SINGLE_CONNECTORS = _wordset(
     "deshalb daher zudem ebenfalls "
     # prepositions too rare for SINGLE_LEFTOVERS' frequency floor, never English: "174 passengers,
     # conforme informed the operator" (as, according to)
-    "conforme consoante"
+    "conforme consoante "
+    # "as well as", "that is": "funds for the farmers, nonché for the transport"
+    "nonché ossia ovvero sprich"
 )
 
 # English loan phrases from other languages: established English, not leftovers.
@@ -282,12 +289,13 @@ _NAME_LINKS_BEFORE_CAPITAL = frozenset(str.split("de del della di da do dos das 
 
 _ELISION = re.compile(r"(?:l|d|qu|j|n|s|c|m|t|dell|dall|nell|sull|all|un)['’](\w+)$")
 _CHUNK = re.compile(r"[^\s<>]+")  # "<" and ">" split HTML remnants from words
-_LEAD = "([{“\"'‘«¿¡"
+_LEAD = "([{“\"'‘«¿¡„‚"
 _TRAIL = ")]}”\"'’».,;:!?…"
 _CORE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SENTENCE_END = re.compile(r"(?:[.!?:;…]['\"”’)\]]*|\n)\s*['\"“‘«(\[¿¡]*$")
 _SENTENCE = re.compile(r"(?:[^.!?\n<>]+|\n(?![ \t]*\n))+")  # a single newline may be a soft wrap
-_QUOTED = re.compile(r"“[^”\n]{1,300}”|«[^»\n]{1,300}»|\"[^\"\n]{1,300}\"|\([^()\n]{1,120}\)")
+# German and Polish quotation marks open low: „Ich will hier spielen“ (closed by “, ” or ")
+_QUOTED = re.compile(r"„[^“”\"\n]{1,300}[“”\"]|‚[^‘’\n]{1,300}[‘’]|“[^”\n]{1,300}”|«[^»\n]{1,300}»|\"[^\"\n]{1,300}\"|\([^()\n]{1,120}\)")
 # single quotes, often nested in a double-quoted remark: "... are 'una vergogna' — a disgrace"
 _QUOTED_SINGLE = re.compile(r"(?<![\w'’])['‘][^\W\d_][^'‘’\n]{0,118}['’](?![\w'’])")
 
@@ -509,7 +517,7 @@ def _mask_deliberate(text: str, words: list[_Word], lex: _Lexicon) -> None:
     if n_lean[-1] == 0:
         return
     starts = [w.start for w in words]
-    spans = list(_QUOTED.finditer(text)) if any(c in text for c in '“«"(') else []
+    spans = list(_QUOTED.finditer(text)) if any(c in text for c in '“«"(„') else []
     spans += list(_QUOTED_SINGLE.finditer(text)) if any(c in text for c in "'‘") else []
     spans += [m for m in _SENTENCE.finditer(text) if len(m.group()) > 20]
     for m in spans:
@@ -555,7 +563,7 @@ def find_fragments(
     a name/loan/title rule let pass, are appended to ``near`` when given (``--explain``).
     """
     lex = _Lexicon.get()
-    if not _may_hold_fragments(text, lex) and "[" not in text:
+    if not _may_hold_fragments(text, lex) and "[" not in text and not _may_hold_glued(text):
         return []  # (brackets may hold a capitalised leftover the quick look skips: [A Prefeitura])
     words = _words(text)
     if not words:
@@ -670,6 +678,7 @@ def find_fragments(
     found.extend(_compound_prepositions(text, words, found, lex, run_threshold))
     found.extend(_lone_nouns(words, found, lex))
     found.extend(_preposition_numerals(text, words, found, run_threshold))
+    found.extend(_glued_connectors(text, words, found, run_threshold))
     found.extend(_conjunction_article(text, words, found, run_threshold, lex))
     found.extend(_stranded_conjunctions(text, words, found, lex, run_threshold, lw.place_features))
     found.sort(key=lambda f: f.start)
@@ -694,15 +703,31 @@ COMPOUND_PREPOSITIONS: dict[str, tuple[str, ...]] = {
            "à partir de", "à partir du", "au lieu de", "à côté de", "au cours de", "au sein de",
            "afin de", "auprès de", "face à", "en raison de", "en dépit de", "à l'égard de",
            "à l'issue de", "jusqu'à"),
-    "es": ("a causa de", "a partir de", "a pesar de", "en lugar de", "a través de", "además de",
+    "es": ("a causa de", "a partir de", "o sea", "es decir", "a pesar de", "en lugar de", "a través de", "además de",
            "junto a", "frente a", "debido a", "acerca de", "en cuanto a", "alrededor de",
            "a lo largo de", "por medio de", "en contra de", "dentro de", "después de"),
     "pt": ("por causa de", "a partir de", "apesar de", "em vez de", "através de", "além de",
            "ao longo de", "em relação a", "por meio de", "diante de", "depois de", "dentro de"),
     "it": ("a causa di", "a causa del", "a causa della", "a partire da", "a partire dal",
            "invece di", "grazie a", "grazie al", "grazie alla", "insieme a", "oltre a",
-           "rispetto a", "in base a", "accanto a"),
+           "rispetto a", "in base a", "accanto a", "vale a dire"),
 }
+# ... and each with its last preposition contracted with an article: "a partir del Saturday",
+# "au lieu du", "além do", "grazie alla"
+_CONTRACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "es": {"de": ("del",), "a": ("al",)},
+    "pt": {"de": ("do", "da", "dos", "das"), "a": ("ao", "à", "aos", "às"), "em": ("no", "na")},
+    "fr": {"de": ("du", "des"), "à": ("au", "aux")},
+    "it": {"di": ("del", "della", "dei", "degli", "delle"), "a": ("al", "alla", "ai", "alle"),
+           "da": ("dal", "dalla", "dai")},
+}
+for _lang, _phrases in list(COMPOUND_PREPOSITIONS.items()):
+    _more = []
+    for _p in _phrases:
+        _head, _, _last = _p.rpartition(" ")
+        for _c in _CONTRACTIONS.get(_lang, {}).get(_last, ()) if _head else ():
+            _more.append(f"{_head} {_c}")
+    COMPOUND_PREPOSITIONS[_lang] = tuple(dict.fromkeys((*_phrases, *_more)))
 _COMPOUND_PREPOSITION = re.compile(
     r"(?<![\w'’-])(" + "|".join(
         sorted({re.escape(p) for ps in COMPOUND_PREPOSITIONS.values() for p in ps}, key=len, reverse=True)
@@ -714,6 +739,7 @@ for _lang, _phrases in COMPOUND_PREPOSITIONS.items():
     for _p in _phrases:
         _PREPOSITION_LANGS.setdefault(_p, []).append(_lang)
 # the longest word of each phrase: a text holding none of them needs no regex scan
+_PREPOSITION_FIRST = frozenset(p.split()[0].lower() for p in _PREPOSITION_LANGS)
 _PREPOSITION_KEYS = frozenset(max(p.split(), key=len) for p in _PREPOSITION_LANGS)
 
 
@@ -727,7 +753,12 @@ def _compound_prepositions(
         return []
     out: list[Found] = []
     starts = [w.start for w in words]
-    for m in _COMPOUND_PREPOSITION.finditer(text):
+    # matched only where a phrase's first word stands (one long alternation tried at every
+    # position of the text costs more than the rest of this function)
+    matches = (
+        m for w in words if w.low in _PREPOSITION_FIRST and (m := _COMPOUND_PREPOSITION.match(text, w.start))
+    )
+    for m in matches:
         phrase = m.group(1)
         if phrase[0].isupper() and not _sentence_start(text, m.start()):
             continue
@@ -743,9 +774,58 @@ def _compound_prepositions(
         langs = _PREPOSITION_LANGS[phrase.lower().replace("’", "'")]
         if any(lg in lex.leanings(nxt.low) for lg in langs) and lex.en_freq(nxt.low) < ENGLISH_FUNCTION_FREQ:
             continue  # the phrase goes on in L: the run rules judge the whole of it
+        over = [f for f in found if f.start < m.end() and m.start() < f.end]
+        if any(f.start < m.start() or f.end > m.end() for f in over):
+            continue
+        for f in over:  # "partir del" found by the run rules: the whole preposition is the leftover
+            found.remove(f)
+        out.append(_make(text, run, langs[0], score, set(langs)))
+    return out
+
+
+# Connectors written with hyphens or as abbreviations, which the word rules cannot score (wordfreq
+# splits them, and a word glued to dots or hyphens is a separator): "soils more unstable,
+# c'est-à-dire that", "further strikes bzw. an expansion". Reported when English stands on both
+# sides (a quoted sentence in L is masked, and so are its words).
+GLUED_CONNECTORS: dict[str, str] = {
+    "c'est-à-dire": "fr", "peut-être": "fr", "au-delà": "fr", "bzw.": "de", "d.h.": "de", "z.b.": "de",
+    "usw.": "de", "u.a.": "de", "bspw.": "de", "ggf.": "de", "evtl.": "de", "ecc.": "it", "cfr.": "it",
+    "p.ej.": "es", "p. ej.": "es",
+}
+_GLUED_CONNECTOR = re.compile(
+    r"(?<![\w'’.-])(" + "|".join(re.escape(k).replace("'", "['’]") for k in GLUED_CONNECTORS)
+    + r")(?=[\s,;:)]|$)",
+    re.IGNORECASE,
+)
+# a cheap look before the regex: each connector's tail, as it appears in lowercased text
+_GLUED_TAILS = tuple({k.replace("'", "")[-6:] for k in GLUED_CONNECTORS})
+
+
+def _may_hold_glued(text: str) -> bool:
+    low = text.lower()
+    return any(t in low for t in _GLUED_TAILS)
+
+
+def _glued_connectors(text: str, words: list[_Word], found: list[Found], score: float) -> list[Found]:
+    """``c'est-à-dire that``, ``bzw. an``: see ``GLUED_CONNECTORS``."""
+    if not _may_hold_glued(text):
+        return []
+    out: list[Found] = []
+    starts = [w.start for w in words]
+    for m in _GLUED_CONNECTOR.finditer(text):
+        key = m.group(1).lower().replace("’", "'")
+        if m.group(1)[0].isupper() and not _sentence_start(text, m.start()):
+            continue
+        k = bisect.bisect_left(starts, m.start())
+        e = bisect.bisect_right(starts, m.end() - 1)
+        before = words[k - 1] if k > 0 else None
+        after = words[e] if e < len(words) else None
+        if after is None or not after.low or after.masked or (before is not None and before.masked):
+            continue  # a quoted sentence in L, or the end of the text
         if any(f.start < m.end() and m.start() < f.end for f in found):
             continue
-        out.append(_make(text, run, langs[0], score, set(langs)))
+        lang = GLUED_CONNECTORS[key]
+        out.append(Found(m.start(), m.end(), m.group(1), lang, score, langs=(lang,)))
     return out
 
 

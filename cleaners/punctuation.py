@@ -5,7 +5,8 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
 
 - ``punct.stray_closer``: a closing bracket with no opener. After a closed parenthesis it is a
   doubled closer: ``(no verifiable number). ) – and`` → ``(no verifiable number) – and`` when
-  the sentence goes on, ``(… commerce). ) Some`` → ``(… commerce). Some`` when a new one starts.
+  the sentence goes on, ``(… commerce). ) Some`` → ``(… commerce). Some`` when a new one starts;
+  ``(which had promised action)) said`` → ``(… action) said``.
   Alone it goes only when it stands apart (``word )``): ``a)`` and ``1)`` enumerations stay.
 - ``punct.unclosed_open``: an opening parenthesis never closed in its paragraph, holding at most
   four capitalised words, acronyms or figures before a comma or full stop: ``Agency (Aemet, do``
@@ -18,9 +19,11 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
   ``before 2031 .`` → ``before 2031.``, ``40% ,`` → ``40%,`` (not before another figure: ``1 , 2``),
   ``rained ,`` → ``rained,`` after a word of a sentence (six words or more on the line: ``open .``
   is a command); after a closing quote too (``the “car” .`` → ``the “car”.``, and ``” :`` →
-  ``”:`` in English text only); and ``(if enough are found. )`` → ``(if enough are found.)``
-  before the closer of a matched parenthesis, whatever the line. Ellipses stay, and so do spaces
-  before ``;:!?`` after a word (French typography, emoticons such as `` ;)``).
+  ``”:`` in English text only); ``the council ,and`` → ``the council, and`` (English text); and ``(if enough are found. )`` → ``(if enough are found.)``
+  before the closer of a matched parenthesis, whatever the line. Ellipses stay. A space before
+  ``;:!?`` after a word (French typography carried into a translation: ``the buildings ?``,
+  ``the plan ; the``, ``declared :``) goes in English text only, after three words or more on the line,
+  and never inside guillemets (``« Liberté ! »``) or before an emoticon's bracket (`` ;)``).
 - ``punct.double_space``: two or more spaces between words become one (indentation stays).
 - ``punct.glued_words``: ``laborMinister`` → ``labor Minister``: a lowercase word glued to a
   capitalised one where a link was stripped, only when both halves are English words and the
@@ -59,7 +62,14 @@ _SPACE_BEFORE_FIGURE = re.compile(
 # ... and after a closing quote that ends a word or a sentence: 'the “car” .', 'observation” ,'
 # (colon and semicolon only in English text: French typography puts a space before them)
 _SPACE_AFTER_QUOTE = re.compile(r"(?<=[\w.,!?…][”’\"“»«])[ \t]+([.,:;])(?=\s|$)")
-SPACE_BEFORE_MIN_WORDS = 6  # "open ." alone on a line is a shell command, not a sentence
+# ... and before "?!;:" after a word, in English text only: French typography ("plan ; the", "buildings
+# ?") carried into a translation. Not before an emoticon's bracket (" ;)"), not inside guillemets (a
+# French quotation: « Liberté ! »), not after a figure ("3 : 1")
+_SPACE_BEFORE_HIGH = re.compile(r"[ \t\u00a0\u202f]+([?!]{1,3}|[;:])(?=\s|$|[\"”’]|(?<=[?!])[)\]])")
+# a comma pushed off its word onto the next one: "the council ,and the works" -> "council, and"
+_COMMA_ON_NEXT = re.compile(r"(?<=[^\W\d_])[ \t]+,(?=[^\W\d_]{2})")
+SPACE_BEFORE_MIN_WORDS = 6
+SPACE_BEFORE_HIGH_MIN_WORDS = 3  # "open ." alone on a line is a shell command, not a sentence
 _DOUBLE_SPACE = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 _GLUED = re.compile(r"(?<![\w@#/.\-])([a-z]{2,})([A-Z][a-z]{2,})(?![\w@/\-(:]|\.\w)")
 # name particles (deGrom) and the verbs and prefixes of programmers' identifiers (getValue, myEvent)
@@ -166,7 +176,7 @@ def _stray(para: str, k: int, matched_close: set[int], base: int) -> list[_Candi
             return [
                 (base + j + 1, base + k + 1, "", "punct.stray_closer", "doubled closer after a parenthesis")
             ]
-    if j >= 0 and para[j] == ")" and j in matched_close and k - j > 1:
+    if j >= 0 and para[j] == ")" and j in matched_close:  # "action)) said", "(x) ) and"
         return [(base + j + 1, base + k + 1, "", "punct.stray_closer", "doubled closer after a parenthesis")]
     if k > 0 and para[k - 1] in " \t":  # "word )": a closer standing apart
         return [(base + j + 1, base + k + 1, "", "punct.stray_closer", "closer without an opener")]
@@ -206,6 +216,21 @@ def _spaces(text: str, english: bool) -> list[_Candidate]:
         if len(text[line_start : m.start()].split()) < SPACE_BEFORE_MIN_WORDS:
             continue
         out.append((m.start(), m.start(1), "", "punct.space_before", f"space before {m.group(1)!r} after a quote"))
+    if english:
+        for m in _SPACE_BEFORE_HIGH.finditer(text):
+            if not m.start() or not (text[m.start() - 1].isalpha()):
+                continue  # after a word only: not "3 : 1", not " :)"
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if len(text[line_start : m.start()].split()) < SPACE_BEFORE_HIGH_MIN_WORDS:
+                continue  # "Note :", "Q :": a label, not a sentence
+            seg = text[line_start : m.start()]
+            if seg.rfind("«") > seg.rfind("»"):
+                continue  # inside a French quotation: its typography is the quote's own
+            out.append((m.start(), m.start(1), "", "punct.space_before",
+                        f"space before {m.group(1)!r} (French typography in English text)"))
+    if english:
+        for m in _COMMA_ON_NEXT.finditer(text):
+            out.append((m.start(), m.end(), ", ", "punct.space_before", "comma glued to the next word"))
     for m in _DOUBLE_SPACE.finditer(text):
         out.append((m.start(), m.end(), " ", "punct.double_space", "doubled space"))
     return out

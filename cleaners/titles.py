@@ -3,8 +3,11 @@
 ``clean_title(title, ctx) -> (title, edits)`` is called by ``cleaners.flags.finish``. It removes
 
 - a trailing site or section name after `` | ``, `` - ``, `` – ``, `` — ``, `` · ``, `` :: ``,
-  `` » ``, `` ~ ``, `` • ``, `` // `` (not a one-word tail after a number: ``Show: 01 — Length``
-  names an episode) ("... edge Athletic 2-1 – SportsWire Daily", "... | International");
+  `` » ``, `` « `` (not one opening a quotation it closes), `` ~ ``, `` • ``, `` // `` (not a
+  one-word tail after a number: ``Show: 01 — Length`` names an episode) ("... edge Athletic 2-1
+  – SportsWire Daily", "... | International");
+- a byline or a date between separators, as blog platforms add them (``... | by Ann Lee | Mar,
+  2025 | Medium``);
 - a leading section label before `` | `` ("Opinion | ...", "WATCH | ...");
 - a "translated from Spanish:" style prefix, in any pack language ("Traduit de l'espagnol :",
   "Übersetzt aus dem Englischen:", "[Machine translation]");
@@ -36,7 +39,7 @@ from feedscrub.models import Edit
 
 __all__ = ["clean_title"]
 
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|::|»|~|•|//|‖|¦|⋅|›)\s+")
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|·|::|»|«(?![^»]*»)|~|•|//|‖|¦|⋅|›)\s+")
 _ENDS_WITH_NUMBER = re.compile(r"(?:^|\s)(?:#|no\.?\s*|ep\.?\s*|episode\s+|part\s+|vol\.?\s*)?\d+[:.]?$",
                                re.IGNORECASE)
 _TRANSLATED = re.compile(
@@ -111,6 +114,16 @@ _LABEL = re.compile(
     r"\s*\**\s*[:：]\s*\**\s*", re.IGNORECASE)
 
 
+# a byline or a date between separators, as blog platforms add them ("| by Ann Lee | Mar, 2025 | Medium")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+_META_SEGMENT = re.compile(
+    r"(?:(?:by|By|BY|por|par|von|di)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|van|von|del|di|le|la)){0,4}"
+    r"(?:\s+(?:and|&|y|e|et|und)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})?"
+    r"|" + _MONTH + r"\s+\d{1,2},?\s+\d{4}|" + _MONTH + r",?\s+\d{4}|\d{1,2}\s+" + _MONTH + r",?\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})$"
+)
+
+
 def _title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) >= 4 and w[:1].isalpha()]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
@@ -167,7 +180,7 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
     if m and _long_enough(t[:m.start()]):
         edits.append(Edit("title.translated_prefix", m.start(), len(t), t[m.start():], "", "translation label"))
         t = t[:m.start()]
-    for _ in range(2):  # "Title | Section | Site"
+    for _ in range(4):  # "Title | Section | Site", "Title | by Ann Lee | Mar, 2025 | Medium"
         seps = list(_SEPARATORS.finditer(t))
         if not seps:
             break
@@ -180,8 +193,14 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
         episode = (_ENDS_WITH_NUMBER.search(main) is not None and len(tail.split()) == 1
                    and not _ENDS_WITH_YEAR.search(main)
                    and not _DOMAIN.match(tail.strip()) and tail.strip().lower() not in _SITE_WORDS)
+        if episode and len(seps) > 1 and _META_SEGMENT.match(t[seps[-2].end():last.start()].strip()):
+            episode = False  # "| Mar, 2025 | Medium": the figure is a date's, the tail a platform
         weak = weak or episode
-        if _site_like(tail) and _long_enough(main) and not weak:
+        if _META_SEGMENT.match(tail.strip()) and _long_enough(main):
+            edits.append(Edit("title.site_suffix", last.start(), len(t), t[last.start():], "",
+                              "byline or date of a blog platform's title"))
+            t = main
+        elif _site_like(tail) and _long_enough(main) and not weak:
             edits.append(Edit("title.site_suffix", last.start(), len(t), t[last.start():], "",
                               "site or section name"))
             t = main

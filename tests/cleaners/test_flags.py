@@ -87,6 +87,11 @@ def test_fragment_spans_index_the_final_text():
         ({"foreign_fragment": 1.5}, 300, False),  # three weak fragments, no artifact
         ({"foreign_fragment": 2.0}, 2000, False),  # two fragments alone in a long article
         ({"foreign_fragment": 2, "punct.unclosed_open": 1}, 400, True),  # with an artifact: flagged
+        ({"title.translated_prefix": 1}, 300, False),  # a translation label alone: a translator's work
+        ({"foreign_fragment": 1, "title.translated_prefix": 1}, 300, False),  # ... with one leftover
+        ({"foreign_fragment": 0.5, "capitals.stranded": 1}, 300, False),  # one weak leftover, one capital
+        # ... the same under a "Translated from ...:" title: the label adds to the tool's traces
+        ({"foreign_fragment": 0.5, "capitals.stranded": 1, "title.translated_prefix": 1}, 300, True),
     ],
 )
 def test_machine_translation_score(signals, words, flagged):
