@@ -33,7 +33,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -415,7 +415,11 @@ def pipeline_for(settings: Settings) -> Pipeline:
 def ingest_chunk(chunk: Chunk, settings: Settings, store_url: str, *, log: Any = None) -> ShardReport:
     """Parse, clean and store every feed of ``chunk``; then save the chunk's feed states (after its
     articles, so a crash in between only means fetching those feeds again). Raises only when the
-    store cannot be opened: the caller retries the chunk."""
+    store cannot be opened: the caller retries the chunk.
+
+    The chunk's articles are written together, ``settings.batch_size`` per transaction, not one
+    feed at a time: a feed holds ~20 articles, and each transaction has a fixed cost (the write
+    lock, which the other workers wait for, and the near-duplicate lookups)."""
     log = log or _log
     report = ShardReport()
     base = pipeline_for(settings)
@@ -424,14 +428,23 @@ def ingest_chunk(chunk: Chunk, settings: Settings, store_url: str, *, log: Any =
         learned = _load_learned(sink, {item.feed.source for item in chunk.feeds})
         # this chunk's learned state; the steps (and their word lists) are shared
         pipeline = Pipeline(base.steps, base.finish, base.settings, replace(base.resources, learned=learned))
+        cleaned = [_clean_feed(item, pipeline, log) for item in chunk.feeds]
+        stats, write_error = WriteStats(), None
+        try:
+            stats = _write(sink, [a for c in cleaned if c.error is None for a in c.articles], settings.batch_size)
+        except Exception as exc:  # the store refused the whole chunk: every feed with articles failed
+            write_error = f"{type(exc).__name__}: {exc}"
+            log.error("chunk %d: storing failed: %s", chunk.number, write_error)
         states: list[FeedState] = []
         changed_sources: set[str] = set()
-        for item in chunk.feeds:
-            fr, state, learned_new = _ingest_feed(item, pipeline, sink, settings, report, log, learned)
+        for c in cleaned:
+            if c.error is None and write_error is not None and c.articles:
+                c.error = write_error
+            fr, state, learned_new = _finish_feed(c, stats, sink, settings, report, log, learned)
             report.feeds.append(fr)
             states.append(state)
             if learned_new:
-                changed_sources.add(item.feed.source)
+                changed_sources.add(c.item.feed.source)
         for source in sorted(changed_sources):
             try:
                 sink.put_state(f"learned:{source}", learned[source].to_dict())
@@ -485,14 +498,24 @@ def parse_sanitised(result: FetchResult, feed: FeedSpec) -> ParsedFeed:
     return parsed
 
 
-def _ingest_feed(item: FetchedFeed, pipeline: Pipeline, sink: Sink, settings: Settings, report: ShardReport,
-                 log: Any, learned: dict[str, LearnedState]) -> tuple[FeedReport, FeedState, bool]:
+@dataclass(slots=True)
+class _CleanedFeed:
+    """One feed of a chunk, parsed and cleaned, waiting for the chunk's write."""
+
+    item: FetchedFeed
+    report: FeedReport
+    parsed: ParsedFeed | None = None
+    articles: list[Article] = field(default_factory=list)
+    as_text: dict[str, str | None] = field(default_factory=dict)
+    error: str | None = None  # the feed failed: nothing of it is stored, its state stays due
+
+
+def _clean_feed(item: FetchedFeed, pipeline: Pipeline, log: Any) -> _CleanedFeed:
     feed, result, full_text = item.feed, item.result, item.full_text
     fr = FeedReport(url=feed.url, name=feed.source, http_status=result.status, elapsed_s=result.elapsed_s)
-    parsed = None
-    learned_new = False
+    out = _CleanedFeed(item, fr)
     try:
-        parsed = full_text.parsed if full_text else parse_sanitised(result, feed)
+        parsed = out.parsed = full_text.parsed if full_text else parse_sanitised(result, feed)
         fr.warnings.extend(parsed.warnings)
         for w in parsed.warnings:
             log.warning("feed %s: %s", feed.source, w)
@@ -502,34 +525,59 @@ def _ingest_feed(item: FetchedFeed, pipeline: Pipeline, sink: Sink, settings: Se
                 log.warning("feed %s: %s", feed.source, w)
         fr.entries = len(parsed.entries) + (full_text.already_stored if full_text else 0)
         fetched_at = datetime.now(UTC)
-        as_text: dict[str, str | None] = {}
-        articles = [_clean_entry(e, feed, pipeline, fetched_at, fr, log, as_text) for e in parsed.entries]
-        stats = _write(sink, articles, settings.batch_size)
-        fr.new, fr.updated, fr.unchanged = len(stats.new), len(stats.updated), len(stats.unchanged)
-        fr.unchanged += full_text.already_stored if full_text else 0
-        fr.duplicates, fr.rejected, fr.spooled = len(stats.duplicates), len(stats.rejected), len(stats.spooled)
-        if stats.spooled:
-            fr.warnings.append(f"{len(stats.spooled)} article(s) spooled locally: the store was unreachable; "
+        out.articles = [_clean_entry(e, feed, pipeline, fetched_at, fr, log, out.as_text) for e in parsed.entries]
+    except Exception as exc:  # one feed's surprise must not stop the chunk
+        log.error("feed %s: %s: %s", feed.source, type(exc).__name__, exc, exc_info=True)
+        out.error = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def _finish_feed(c: _CleanedFeed, stats: WriteStats, sink: Sink, settings: Settings, report: ShardReport,
+                 log: Any, learned: dict[str, LearnedState]) -> tuple[FeedReport, FeedState, bool]:
+    """The feed's share of the chunk's write: its counts, learned boilerplate, flagged articles and
+    new state."""
+    item, fr, parsed = c.item, c.report, c.parsed
+    feed, full_text = item.feed, item.full_text
+    learned_new = False
+    try:
+        if c.error is not None:
+            raise _FeedFailed(c.error)
+        mine = {a.id for a in c.articles}
+        new, updated = [i for i in stats.new if i in mine], [i for i in stats.updated if i in mine]
+        duplicates = [i for i in stats.duplicates if i in mine]
+        spooled = [i for i in stats.spooled if i in mine]
+        rejected = [(i, why) for i, why in stats.rejected if i in mine]
+        fr.new, fr.updated = len(new), len(updated)
+        fr.unchanged = sum(1 for i in stats.unchanged if i in mine) + (full_text.already_stored if full_text else 0)
+        fr.duplicates, fr.rejected, fr.spooled = len(duplicates), len(rejected), len(spooled)
+        if spooled:
+            fr.warnings.append(f"{len(spooled)} article(s) spooled locally: the store was unreachable; "
                                "they are written on the next run")
-            log.warning("feed %s: %d article(s) spooled: the store was unreachable", feed.source, len(stats.spooled))
-        for aid, why in stats.rejected:
+            log.warning("feed %s: %d article(s) spooled: the store was unreachable", feed.source, len(spooled))
+        for aid, why in rejected:
             fr.warnings.append(f"article {aid} rejected by the store: {why}")
             log.warning("feed %s: article %s rejected by the store: %s", feed.source, aid, why)
-        learned_new = _learn(feed, parsed.entries, as_text, set(stats.new) | set(stats.duplicates), settings,
-                             learned)
-        changed = set(stats.new) | set(stats.updated)
-        for a in articles:
+        assert parsed is not None
+        learned_new = _learn(feed, parsed.entries, c.as_text, set(new) | set(duplicates), settings, learned)
+        changed = set(new) | set(updated)
+        for a in c.articles:
             if a.id in changed and (a.flags.unedited_feed or a.flags.machine_translated):
                 fr.flagged += 1
                 report.flagged.append(_flagged(a, feed))
         log.info("feed %s: %d entries, %d new, %d updated, %d unchanged, %d duplicates, %d flagged",
                  feed.source, fr.entries, fr.new, fr.updated, fr.unchanged, fr.duplicates, fr.flagged)
     except Exception as exc:  # one feed's surprise must not stop the chunk
-        log.error("feed %s: %s: %s", feed.source, type(exc).__name__, exc, exc_info=True)
-        failed, state = not_stored(item, "internal", f"{type(exc).__name__}: {exc}", log)
+        why = str(exc) if isinstance(exc, _FeedFailed) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, _FeedFailed):
+            log.error("feed %s: %s", feed.source, why, exc_info=True)
+        failed, state = not_stored(item, "internal", why, log)
         failed.warnings = fr.warnings
         return failed, state, learned_new
-    return fr, _settle(fr, feed, result, item.state, parsed, settings, log), learned_new
+    return fr, _settle(fr, feed, item.result, item.state, parsed, settings, log), learned_new
+
+
+class _FeedFailed(Exception):
+    """A feed of a chunk that failed while it was parsed, cleaned or stored."""
 
 
 def _write(sink: Sink, articles: list[Article], batch_size: int) -> WriteStats:
