@@ -113,6 +113,13 @@ def _sentence_start(text: str, pos: int) -> bool:
     return not text[line_start:k].strip(" \t") or bool(_AFTER_STOP.search(before))
 
 
+# "continue During The next days": a preposition and an article both capitalised mid-sentence,
+# after a lowercase word and before one ("In The Mood for Love", a title, has a capital after)
+_STRANDED_PAIR = re.compile(
+    r"(?<=[a-z,][ \t])(In|On|At|For|With|From|During|After|Before|Under|Over|Since|Until|Through|"
+    r"Into|Within|Without|Between|Among|Against|Towards|Toward|Across|Throughout|Despite)[ \t]+(The|An|A)"
+    r"(?=[ \t]+[a-z][a-z’'-]*\b)"
+)
 _OPENING_THE = re.compile(
     r"\b(?=[A-Z])(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
     r"Across|Along|Around|Among|Between|Since|Until|Despite|Throughout|Within|Without)[ \t]+(The)"
@@ -224,6 +231,20 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
             continue  # a quoted title: “In The Heat of the Night”
         edits.append(Edit("capitals.stranded", m.start(1), m.end(1), "The", "the",
                           "capitalised 'the' after a sentence-opening preposition"))
+    for m in _STRANDED_PAIR.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        prev = _PREV_WORD.search(text, line_start, m.start())
+        if prev is None or not prev.group(1)[0].islower() or prev.group(1).lower() in TITLE_INTRODUCERS:
+            continue
+        line_end = text.find("\n", m.end())
+        if _title_case_line(text[line_start : line_end if line_end >= 0 else len(text)]):
+            continue
+        if _quiet_line(text, m.start(1)):
+            continue  # a quoted title
+        for g in (1, 2):
+            low = m.group(g).lower()
+            edits.append(Edit("capitals.stranded", m.start(g), m.end(g), m.group(g), low,
+                              f"capitalised {low!r} mid-sentence in a run of capitalised function words"))
     for m in _OPENING_IDIOM.finditer(text):
         first, word = m.group(1), m.group(2)
         if word not in OPENING_IDIOMS[first] or not _sentence_start(text, m.start()) or _quiet_line(

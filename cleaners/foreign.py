@@ -221,7 +221,9 @@ SINGLE_LEFTOVERS = _wordset(
 )  # not: dos (dos and don'ts), sus, dal (lentils), sous (sous chef), verso, dem
 
 # Prepositions of L, never English words, that stand before a figure: "beds in Coimbra até 2026"
-PREPOSITIONS_BEFORE_NUMBERS = _wordset("até após desde hasta según durante depuis jusqu dès selon entro seit")
+PREPOSITIONS_BEFORE_NUMBERS = _wordset(
+    "até após desde hasta según durante depuis jusqu dès selon entro seit nel nella nello dalla dallo"
+)
 
 # English words that open a noun phrase. A frequent function word of another language standing
 # straight before one ("com the heating", "dans the region") is a leftover even when it is not in
@@ -677,6 +679,8 @@ def find_fragments(
             i = j
     found.extend(_compound_prepositions(text, words, found, lex, run_threshold))
     found.extend(_lone_nouns(words, found, lex))
+    found.extend(_postposed_adjectives(words, found, lex))
+    found.extend(_opening_articles(text, words, found, lex))
     found.extend(_preposition_numerals(text, words, found, run_threshold))
     found.extend(_glued_connectors(text, words, found, run_threshold))
     found.extend(_conjunction_article(text, words, found, run_threshold, lex))
@@ -866,6 +870,14 @@ def _preposition_numerals(text: str, words: list[_Word], found: list[Found], sco
 LONE_NOUN_MIN_RATIO = 3.0  # a thousand times likelier in L than in English ...
 LONE_NOUN_MIN_FREQ = 2e-5  # ... a common word of L (prefeitura, gobierno, ayuntamiento) ...
 LONE_NOUN_MAX_EN_FREQ = 1e-7  # ... unknown to English (loans such as barrio, favela, plaza are known)
+LONE_NOUN_AFTER = _wordset("the an")  # "the prefeitura declared", "an expediente of"
+# "the buses urbanos.", "an occupation hotelera of 96%": an adjective of L left after the English
+# noun it follows (Romance adjectives follow their noun), a word English does not know at all
+POSTPOSED_MIN_RATIO = 2.0
+POSTPOSED_MIN_FREQ = 1e-6
+POSTPOSED_LANGS = ("es", "pt", "it")
+POSTPOSED_ENDINGS = ("os", "as", "era", "ero", "ales", "iles", "ivo", "iva", "ico", "ica", "ano", "ana",
+                     "ense", "enses", "oso", "osa", "ado", "ada", "ido", "ida", "ario", "aria")
 
 
 def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[Found]:
@@ -877,12 +889,12 @@ def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[F
     to English. Capitalised words (names) are never judged here."""
     out: list[Found] = []
     for k in range(1, len(words) - 1):
-        if words[k - 1].low != "the":
+        if words[k - 1].low not in LONE_NOUN_AFTER:
             continue
         w, prev, nxt = words[k], words[k - 1], words[k + 1]
         if w.low == "" or w.cap or w.upper or w.masked or w.glued_after or prev.glued_after:
             continue
-        if prev.low != "the" or not nxt.low or nxt.cap or nxt.upper or nxt.masked:
+        if not nxt.low or nxt.cap or nxt.upper or nxt.masked:
             continue
         if lex.en_freq(w.low) >= LONE_NOUN_MAX_EN_FREQ or lex.en_freq(nxt.low) < COMMON_ENGLISH_FREQ:
             continue
@@ -898,6 +910,83 @@ def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[F
         lang = max(langs, key=lambda lg: lean[lg][0])
         out.append(Found(w.start, w.end, w.text, lang, lean[lang][0], langs=tuple(langs)))
     return out
+
+
+def _postposed_adjectives(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[Found]:
+    """``the buses urbanos.``, ``weapons blancas during``: an adjective of L (``POSTPOSED_*``: its
+    ending, a word English does not know at all) straight after a lowercase English word and
+    before punctuation or another English word. A phrase named in L (``salsa verde``, ``casas
+    de fado``) has a word of L before it, and capitalised words (names) are never judged."""
+    out: list[Found] = []
+    for k in range(1, len(words)):
+        w, prev = words[k], words[k - 1]
+        if len(w.low) < 5 or w.low[-1] not in "aoes" or w.cap or w.upper or w.masked:
+            continue
+        if not w.low.endswith(POSTPOSED_ENDINGS):
+            continue
+        if not prev.low or prev.cap or prev.upper or prev.masked or prev.glued_after:
+            continue
+        if not COMMON_ENGLISH_FREQ <= lex.en_freq(prev.low) < ENGLISH_FUNCTION_FREQ or _leans(prev.low, lex):
+            continue  # a noun before it: no function word ("runs a pastelaria": a lone noun's case),
+            # no word of L (a word of L before it makes a name of L: "casas de fado")
+        if lex.en_freq(w.low) >= LONE_NOUN_MAX_EN_FREQ:
+            continue
+        nxt = words[k + 1] if k + 1 < len(words) else None
+        if not w.glued_after and (nxt is None or not nxt.low or nxt.cap or nxt.masked
+                                  or lex.en_freq(nxt.low) < COMMON_ENGLISH_FREQ or _leans(nxt.low, lex)):
+            continue  # it must end the phrase: punctuation or English after it
+        lean = lex.leanings(w.low)
+        langs = [lg for lg in POSTPOSED_LANGS if lg in lean
+                 and lean[lg][0] >= POSTPOSED_MIN_RATIO and POSTPOSED_MIN_FREQ <= lean[lg][1] < FUNCTION_MIN_FREQ]
+        if not langs or (w.low.endswith("s") and lex.en_freq(w.low[:-1]) >= POSTPOSED_MIN_FREQ):
+            continue  # an English plural of a loan ("the team's ultras")
+        if any(f.start < w.end and w.start < f.end for f in found):
+            continue
+        lang = max(langs, key=lambda lg: lean[lg][0])
+        out.append(Found(w.start, w.end, w.text, lang, lean[lang][0], langs=tuple(langs)))
+    return out
+
+
+# "La direction promises that ...", "Los vecinos complained": an article of L opening a sentence,
+# its noun (a word of L, perhaps English too: direction, police) in lowercase, English after it
+OPENING_ARTICLES: dict[str, tuple[str, ...]] = {
+    "la": ("fr", "es", "it"), "le": ("fr",), "les": ("fr",), "los": ("es",), "las": ("es",),
+    "il": ("it",), "gli": ("it",),
+}
+OPENING_NOUN_MIN_FREQ = 1e-5
+OPENING_NEXT_MIN_EN_FREQ = 1e-6  # the word after the noun is English (insists, promises)
+
+
+def _opening_articles(text: str, words: list[_Word], found: list[Found], lex: _Lexicon) -> list[Found]:
+    """``La direction promises``: a capitalised article of L (``OPENING_ARTICLES``) opening a
+    sentence, then a lowercase common word of L, then a lowercase English word that leans to no
+    other language. Names keep their capitals (``La Liga``, ``Los Angeles``); ``La dolce vita``
+    goes on in L."""
+    out: list[Found] = []
+    for k in range(len(words) - 2):
+        w, noun, nxt = words[k], words[k + 1], words[k + 2]
+        langs = OPENING_ARTICLES.get(w.low)
+        if not langs or not w.cap or w.glued_after or w.masked:
+            continue
+        if not noun.low or noun.cap or noun.upper or noun.masked or noun.glued_after or len(noun.low) < 3:
+            continue
+        if not nxt.low or nxt.cap or nxt.upper or nxt.masked or _leans(nxt.low, lex):
+            continue
+        if lex.en_freq(nxt.low) < OPENING_NEXT_MIN_EN_FREQ or not _sentence_start(text, w.start):
+            continue
+        lang = max(langs, key=lambda lg: lex.ratio(noun.low, lg)[1])
+        r, f = lex.ratio(noun.low, lang)
+        if f < OPENING_NOUN_MIN_FREQ or f >= FUNCTION_MIN_FREQ * 10:
+            continue
+        if any(x.start < noun.end and w.start < x.end for x in found):
+            continue
+        out.append(Found(w.start, noun.end, text[w.start:noun.end], lang, max(r, 1.0), langs=(lang,)))
+    return out
+
+
+def _leans(word: str, lex: _Lexicon) -> bool:
+    """Whether ``word`` is ten times likelier in some candidate language than in English."""
+    return any(r >= RUN_WORD_MIN_RATIO for r, _ in lex.leanings(word).values())
 
 
 # "the federal government e a approval", "Recife e a Lisbon": the Portuguese/Italian "e" (and)

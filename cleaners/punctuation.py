@@ -24,6 +24,9 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
   ``;:!?`` after a word (French typography carried into a translation: ``the buildings ?``,
   ``the plan ; the``, ``declared :``) goes in English text only, after three words or more on the line,
   and never inside guillemets (``« Liberté ! »``) or before an emoticon's bracket (`` ;)``).
+- ``punct.space_inside``: spaces on both sides just inside a short parenthesis (at most six words, starting
+  with a letter or figure) go: ``vehicles ( the rodízio ) during`` → ``vehicles (the rodízio)
+  during``, ``R$ 30 ( full )`` → ``R$ 30 (full)``. Square brackets (editorial) and smileys stay.
 - ``punct.double_space``: two or more spaces between words become one (indentation stays).
 - ``punct.glued_words``: ``laborMinister`` → ``labor Minister``: a lowercase word glued to a
   capitalised one where a link was stripped, only when both halves are English words and the
@@ -125,8 +128,10 @@ def _brackets(text: str) -> list[_Candidate]:
                 stack.append((ch, k))
             elif ch in ")]":
                 if stack and stack[-1][0] == _CLOSE[ch]:
-                    stack.pop()
+                    _, o = stack.pop()
                     matched_close.add(k)
+                    if ch == ")":
+                        out.extend(_inner_spaces(para, o, k, para_start))
                     j = k
                     while j > 0 and para[j - 1] in " \t":
                         j -= 1
@@ -150,6 +155,27 @@ def _brackets(text: str) -> list[_Candidate]:
                                 "stray opening parenthesis before a clause that never closes"))
         para_start += len(para)
     return out
+
+
+# "rotation of vehicles ( the rodízio ) during", "R$ 30 ( full ) and": spaces just inside a short
+# parenthesis, as translation tools leave them; edited copy writes "(full)"
+_INNER = re.compile(r"[^\W_][\w .,'’%/-]*")
+INNER_MAX_WORDS = 6
+
+
+def _inner_spaces(para: str, o: int, k: int, base: int) -> list[_Candidate]:
+    inner = para[o + 1 : k]
+    body = inner.strip(" \t")
+    if not body or body == inner or "\n" in inner or len(body.split()) > INNER_MAX_WORDS:
+        return []
+    if not _INNER.fullmatch(body) or body[-1] in ",/-":
+        return []
+    lead = len(inner) - len(inner.lstrip(" \t"))
+    trail = len(inner) - len(inner.rstrip(" \t"))
+    if not lead or not trail:
+        return []  # one side only ("(a tax of 2.5 )"): no tool's pattern, left to punct.space_before
+    return [(base + o + 1, base + o + 1 + lead, "", "punct.space_inside", "space after an opening parenthesis"),
+            (base + k - trail, base + k, "", "punct.space_inside", "space before a closing parenthesis")]
 
 
 def _stray(para: str, k: int, matched_close: set[int], base: int) -> list[_Candidate]:
@@ -294,6 +320,7 @@ RULES = (
     "punct.space_before",
     "punct.double_space",
     "punct.glued_words",
+    "punct.space_inside",
 )
 
 

@@ -8,7 +8,8 @@
   – SportsWire Daily", "... | International");
 - a byline or a date between separators, as blog platforms add them (``... | by Ann Lee | Mar,
   2025 | Medium``);
-- a leading section label before `` | `` ("Opinion | ...", "WATCH | ...");
+- a leading section label before `` | `` ("Opinion | ...", "WATCH | ..."), or a station's call
+  sign before ``:`` or `` | `` ("KVLT: ...", "WXKR-TV | ..."; not "WADA: ...");
 - a "translated from Spanish:" style prefix, in any pack language ("Traduit de l'espagnol :",
   "Übersetzt aus dem Englischen:", "[Machine translation]");
 - an AI assistant's preamble ("Certainly! Here is the news article: ...") or a label it leaves
@@ -124,6 +125,15 @@ _META_SEGMENT = re.compile(
 )
 
 
+# "KVLT: Crews repair ...", "WXKR-TV | Storm ...", "KCRA 3: ...": a North American station's call
+# sign before the headline. Four letters after K or W (three with a -TV/-FM suffix); acronyms of
+# that shape that are a headline's subject ("WADA: ...", "WNBA: ...") stay.
+_CALL_SIGN = re.compile(r"^((?:[KW][A-Z]{3}(?:-(?:TV|FM|AM|DT|LP|CD))?|[KW][A-Z]{2}-(?:TV|FM|AM|DT))"
+                        r"(?: News| \d{1,2})?)\s*(?::|\s\|)\s+(?=[A-Z0-9“\"'‘])")
+_CALL_SIGN_NOT = frozenset(str.split("WADA WIPO WNBA KPMG WTTC WWII WWDC WHAT WHEN WHERE WITH WILL WANT KILL KING "
+                                     "WARN WATCH WAIT WEEK WORK WORD WELL WEST WOKE WOLF WREC WEEE WASH"))
+
+
 def _title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) >= 4 and w[:1].isalpha()]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
@@ -206,6 +216,11 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
             t = main
         else:
             break
+    m = _CALL_SIGN.match(t)
+    if m and m.group(1).split("-")[0] not in _CALL_SIGN_NOT and _long_enough(t[m.end():]):
+        edits.append(Edit("title.section_prefix", 0, m.end(), t[:m.end()], "",
+                          "broadcaster's call sign"))
+        t = t[m.end():]
     first = re.search(r"\s+\|\s+", t)
     if first:
         head, rest = t[:first.start()], t[first.end():]
