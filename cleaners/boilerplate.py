@@ -104,9 +104,9 @@ NOTICE_RULES = {
 
 def unwrap(s: str) -> tuple[int, int]:
     """Offsets of ``s`` without surrounding whitespace, emphasis markers, a leading marker (emoji,
-    arrow, bullet, dash) and one bracket pair."""
+    arrow, bullet, dash), a Spanish opening ¡ or ¿ and one bracket pair."""
     start, end = 0, len(s)
-    if end and (s[0].isalnum() or s[0] in "\"“”„‘’'«¿¡#@$€£%") and s[-1] not in " \t\r*_":
+    if end and (s[0].isalnum() or s[0] in "\"“”„‘’'«#@$€£%") and s[-1] not in " \t\r*_":
         return start, end  # nothing to unwrap (most units): skip the regexes
     for _ in range(2):
         m = _WRAP_EDGE.match(s, start, end)
@@ -115,6 +115,8 @@ def unwrap(s: str) -> tuple[int, int]:
         m = _LEAD_MARK.match(s, start, end)
         if m and m.end() < end:
             start = m.end()
+        if end - start >= 3 and s[start] in "¡¿":
+            start += 1  # Spanish opening mark: "¡Síguenos en redes!" is tried as "Síguenos en redes!"
         while end > start and s[end - 1] in " \t\r*_":
             end -= 1
         if end - start >= 2 and _PAIRS.get(s[start]) == s[end - 1] and _balanced(s[start + 1:end - 1]):
@@ -489,6 +491,8 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
     the first other content unit ends the block. Inside the article a short line goes only at a
     higher score (``edge_calls.NEXT_TO_WIDGET_MARGIN`` / ``MID_MARGIN``), never with reporting. At least ``MIN_CONTENT_LEFT`` content units stay,
     and the lines taken are at most ``MAX_SHARE`` of the article's words (else none is taken).
+    A unit a rule cut a sentence off is scored on what the cut left, and goes whole if that is a
+    call too (a sign-up blurb whose "Unsubscribe anytime." was cut needs only ``is_card_blurb``).
     """
     content = sum(u.content for u in units)
     taken: list[tuple[Unit, str]] = []
@@ -500,14 +504,28 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
             if u.whole is not None or any(u is t for t, _ in taken):
                 card = u.whole is not None and bool(edge_calls.CARD_RULES.search(u.whole[0].id))
                 continue  # boilerplate already: the block goes on
-            if not u.content or u.cuts or scored >= edge_calls.MAX_PER_EDGE:
+            if not u.content or scored >= edge_calls.MAX_PER_EDGE:
                 break
-            a, b = unwrap(text[u.start:u.end])
-            inner = text[u.start + a:u.start + b]
+            if order.step < 0 and _under_furniture(text, units, i):
+                continue  # a kept card's one-line tail ("Written by Ana Ruiz" / "Reporter. Coffee.")
+            if u.cuts:
+                # a rule cut a sentence off this unit ("... in your inbox. No spam. Unsubscribe
+                # anytime."): what it left is scored, and the unit goes whole if that is a call too
+                if any(r.action != "remove" for r, _, _ in u.cuts):
+                    break
+                inner = _left_by_cuts(text, u).strip()
+                if not inner:
+                    break
+            else:
+                a, b = unwrap(text[u.start:u.end])
+                inner = text[u.start + a:u.start + b]
             if not inner or inner.count(" ") >= edge_calls.MAX_WORDS or content <= edge_calls.MIN_CONTENT_LEFT:
                 break
             scored += 1
             score, feats = edge_calls.score_call(inner)
+            if u.cuts and any(edge_calls.CARD_RULES.search(r.id) for r, _, _ in u.cuts) \
+                    and edge_calls.is_card_blurb(inner):
+                score = max(score, threshold)  # a sign-up card's blurb whose small print was cut
             need = threshold
             if card and inner.count(" ") < edge_calls.CARD_MAX_WORDS and not edge_calls.is_safety(inner):
                 need = threshold - edge_calls.CARD_MARGIN  # a sign-up card's heading
@@ -560,8 +578,33 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
             near.append(Evidence(EDGE_CALL_RULE.id, f"{inner[:160]} [too much of a short article]"))
         return
     for u, inner in taken:
-        u.whole = (EDGE_CALL_RULE, inner)
+        a, b = unwrap(text[u.start:u.end])
+        u.whole = (EDGE_CALL_RULE, text[u.start + a:u.start + b] if u.cuts else inner)
+        u.cuts = []
         u.content = False
+
+
+def _under_furniture(text: str, units: list[Unit], i: int) -> bool:
+    """Unit ``i`` is a short line right below a kept page-furniture line (``action: keep``: an
+    author card, a copyright line) with nothing but edge lines below it: the card's tail (a
+    one-line bio), not the article, so the walk from the bottom edge goes on past it."""
+    prev = units[i - 1] if i else None
+    if prev is None or prev.whole is None or prev.whole[0].action != "keep" or units[i].cuts:
+        return False
+    if any(v.content for v in units[i + 1:]):
+        return False
+    line = text[units[i].start:units[i].end]
+    return line.count(" ") < 8 and not edge_calls.is_safety(line) and not any(q in line for q in "\"“”„«»")
+
+
+def _left_by_cuts(text: str, u: Unit) -> str:
+    """What the sentence cuts leave of unit ``u``."""
+    out, pos = [], u.start
+    for _, a, b in sorted(u.cuts, key=lambda c: c[1]):
+        out.append(text[pos:max(pos, a)])
+        pos = max(pos, b)
+    out.append(text[pos:u.end])
+    return " ".join(x.strip() for x in out if x.strip())
 
 
 def removal_spans(text: str, units: list[Unit], removed: list[tuple[int, Any, str]]

@@ -134,6 +134,8 @@ _I = re.IGNORECASE
 _STRONG_VERB = re.compile(
     r"\b(?:subscribe|sign up|sign-up|never miss|don[’']?t miss|do not miss|continue reading|keep reading"
     r"|read more|log in|sign in|chip in|buy us a coffee|(?:da|d[ée]|haz|haga|dale) clic|(?:like|comment) and share|share (?:this|the) (?:post|article|story)|(?:don[’']?t|do not) forget to (?:like|share|subscribe|follow us|comment)|clica|clique aqui|cliquez ici|klicken sie hier|clicca qui|become a (?:member|subscriber|patron|supporter)(?! (?:of|at|in) (?:(?:the|a|an|your|his|her|their) )?(?-i:[a-z])(?!ur\b|s\b))"
+    r"|become an? (?-i:[A-Z][\w’'&-]*)(?: (?-i:[A-Z][\w’'&-]*)){0,3} (?:member|subscriber|insider|supporter|patron)"
+    r"|hazte (?:socio|suscriptor|miembro)|torne-se (?:assinante|membro|apoiador)|devenez (?:abonn[ée]|membre)|werden sie (?:mitglied|abonnent)|diventa (?:socio|abbonato|sostenitore)"
     r"|stay (?:informed|up to date|up-to-date|tuned|connected)"
     r"|suscr[ií]b[ea]\w*|no te pierdas|no se pierda|mantente informad[oa]|sigue leyendo|lee m[aá]s"
     r"|assine|inscreva-se|n[ãa]o perca|fique (?:por dentro|informad[oa])|continue lendo|leia mais"
@@ -173,7 +175,10 @@ _SELF = re.compile(
     r"\b(?:this (?:post|article|story|newsletter|page|site|website)|reader-supported"
     r"|(?:like|liked|enjoy|enjoyed) (?:what you(?:[’']ve)? (?:just )?read|this|reading)"
     r"|(?:more|all the|any|the latest)(?: [\w-]+){0,3}? (?:news|stories|headlines)"
-    r"|(?:independent|non-?profit|reader-funded|community) (?:local )?(?:news|journalism|reporting)"
+    r"|(?:independent|non-?profit|reader-funded|community|free|quality) (?:local )?(?:news|journalism|reporting|information|press|media)"
+    r"|(?:informaci[óo]n|periodismo|prensa) (?:libre|independiente|de calidad)|(?:informa[çc][ãa]o|jornalismo|imprensa) (?:livre|independente|de qualidade)"
+    r"|(?:information|journalisme|presse) (?:libre|ind[ée]pendante?|de qualit[ée])|unabh[äa]ngige[nr]? (?:journalismus|information|presse)"
+    r"|(?:informazione|giornalismo|stampa) (?:libera|libero|indipendente|di qualit[àa])"
     r"|(?:m[áa]s|todas las) noticias|(?:mais|todas as) not[íi]cias|(?:plus d[’'])?actualit[ée]s"
     r"|(?:alle|mehr) nachrichten|(?:tutte le|altre) notizie"
     r"|(?:non-?profit|independent|reader-funded|member-supported) newsroom"
@@ -186,7 +191,8 @@ _PRODUCT = re.compile(
     r"|notifica(?:tions?|ciones|[çc][õo]es|zioni)|benachrichtigungen|alertas|avisos"
     r"|cell ?phone|mobile phone|smartphone|celular|m[óo]vil|telem[óo]vel|cellulare|handy"
     r"|push notifications?|(?:your|the) inbox"
-    r"|subscribers|podcast|whatsapp channel|(?:morning|daily|weekly|evening) briefing)\b",
+    r"|subscribers|podcast|whatsapp channel|(?:morning|daily|weekly|evening) briefing"
+    r"|unlimited (?:digital )?access|acceso ilimitado|acesso ilimitado|acc[èe]s illimit[ée]|unbegrenzte[nr]? zugang|accesso illimitato)\b",
     _I,
 )
 _PLATFORM = re.compile(
@@ -206,6 +212,9 @@ _AUDIENCE = re.compile(
     r"|\b\d[\d,.]*\s*(?:k\s+)?(?:[\w-]+ ){1,2}(?:read|get|receive|rely on|trust|open|start their (?:day|morning) with"
     r"|subscribe to|already subscribe|leen|reciben|conf[íi]an en|l[êe]em|recebem|lisent|re[çc]oivent|lesen|erhalten"
     r"|leggono|ricevono) (?:our|nuestr[oa]s?|nosso|nossa|notre|nos|unser\w*|nostr[oaie]|the \w+ (?:newsletter|briefing))\b"
+    r"|\b(?:community|family|club|circle) of (?:our |its )?(?:readers|subscribers|members|supporters)\b"
+    r"|\bcomunidad de (?:nuestros )?(?:lectores|suscriptores)\b|\bcomunidade de (?:nossos )?(?:leitores|assinantes)\b"
+    r"|\bcommunaut[ée] de (?:nos )?(?:lecteurs|abonn[ée]s)\b|\bleser(?:innen)?-?gemeinschaft\b|\bcomunit[àa] (?:dei|di) (?:nostri )?lettori\b"
     r"|\b(?:readers|people|supporters) like you\b|\blectores como (?:t[úu]|usted)\b|\bleitores como voc[êe]\b"
     r"|\blecteurs comme vous\b|\bleser(?:innen)? wie sie\b|\blettori come te\b",
     _I,

@@ -20,7 +20,9 @@ Decision (``classify``): a sentence of at most ``MAX_WORDS`` words, without quot
 ``reported`` word, is
 
 - about itself when ``self`` starts within ``SELF_WITHIN`` characters (after a label such as
-  "Note:") or a process opens it ("Automatically translated from ...");
+  "Note:"), anywhere after a notice label opening it ("Disclaimer: The X did not edit this
+  story."), when the text is the pronoun subject opening it ("It is automatically syndicated
+  from ..."), or a process opens it ("Automatically translated from ...");
 - ``notice.unedited`` (unedited_feed) when about itself with ``automated``, or with
   ``translated`` and ``unreviewed``;
 - ``notice.translated`` (no flag: translation alone is the machine_translated flag's business)
@@ -135,7 +137,24 @@ def classify(sentence: str, slots: NoticeSlots) -> tuple[str, list[str]] | None:
 def _self_leads(s: str, slots: NoticeSlots) -> bool:
     rx = slots.slots.get("self")
     m = rx.search(s) if rx else None
-    return bool(m and m.start() <= SELF_WITHIN)
+    if m and (m.start() <= SELF_WITHIN or _LABEL.match(s)):
+        return True  # a notice label ("Disclaimer:") says the whole sentence is about the text
+    # "It is automatically syndicated from ...": the text as the pronoun subject
+    return bool(_PRONOUN_SUBJECT.match(s))
+
+
+# a label that announces a notice about the publication, in each pack language
+_LABEL = re.compile(
+    r"[(\[*_ ]*(?:disclaimer|editor[’']?s note|publisher[’']?s note|note|aviso(?: legal)?|advertencia|nota(?: (?:del editor|de la redacci[óo]n|da reda[çc][ãa]o|do editor|dell[’']editore|della redazione))?"
+    r"|avertissement|note de la r[ée]daction|hinweis|anmerkung der redaktion|avvertenza|avviso)\s*:",
+    re.IGNORECASE,
+)
+# the text itself as a pronoun subject opening the sentence (process slots still required)
+_PRONOUN_SUBJECT = re.compile(
+    r"(?:it|this) (?:is|was|has been|had been|comes|came)\b|(?:ele|ela) (?:[ée]|foi)\b|(?:il|elle) (?:est|a [ée]t[ée])\b"
+    r"|(?:er|sie|es) (?:ist|wurde)\b|(?:[èe]|[èe] stat[oa])\b(?= (?:generat|pubblicat|tradott))",
+    re.IGNORECASE,
+)
 
 
 def _opens_with_process(s: str, slots: NoticeSlots) -> bool:
