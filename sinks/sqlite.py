@@ -55,8 +55,6 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 900  # ids per "IN (...)" query: well under SQLite's variable limit
 _READ_BATCH = 500
-MMAP_BYTES = 1 << 30  # 1 GiB of address space for reads (pages are shared, not copied)
-CACHE_KIB = 32 * 1024  # per-connection page cache for what the map does not cover (writes, WAL)
 
 # --- schema and migrations ------------------------------------------------------------------
 # Numbered, append-only. Each runs inside the migration transaction; never edit a released one.
@@ -233,11 +231,6 @@ class SqliteSink:
         )
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
-        # Read through a memory map shared with every other connection (and process) instead of a
-        # private page cache that starts cold: an ingest opens one connection per chunk, and the
-        # near-duplicate lookups read pages all over the band index.
-        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         return conn
 
     def open(self) -> None:
