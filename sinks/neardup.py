@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from .serialize import Existing, PreparedRow, parse_iso
+from .serialize import Existing, PreparedRow, in_chunks, parse_iso
 
 NUM_PERM = 128  # values (bins) per signature
 SEED = 1  # part of the stored signatures' meaning: never change it without a new index
@@ -79,7 +79,6 @@ BUCKET_CAP = 16
 SCHEME = "oph1"  # how signatures are made (below); named in every band key
 _WORD = re.compile(r"\w+")
 _NON_WORD = re.compile(r"\W+")
-_CHUNK = 900  # SQLite variables per "IN (...)"
 _GROUP_BYTES = 1 << 19  # texts hashed together: bounds the arrays (about 40 bytes per text byte)
 
 _U = np.uint64
@@ -514,11 +513,6 @@ class NearDuplicateBatch:
 # Each offers the same few statements; NearDuplicateBatch decides what to write.
 
 
-def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _keys_of(blobs: list[Any], params: str) -> list[list[int]]:
     """The band keys of stored signatures (blobs of ``NUM_PERM`` little-endian uint32)."""
     if not blobs:
@@ -537,40 +531,36 @@ class SqliteIndexDb:
     def lock(self) -> None:
         """SQLite writers already hold the database's write lock."""
 
-    def band_hits(self, keys: list[int], many_hits: bool = False) -> list[tuple[int, int]]:
-        """``(band_key, sig_id)`` of the stored band rows with one of ``keys``."""
-        out: list[tuple[int, int]] = []
-        for chunk in _chunks(keys):
-            out += self.conn.execute(
-                "SELECT band_key, sig_id FROM (SELECT band_key, sig_id, row_number() OVER "
-                "(PARTITION BY band_key ORDER BY sig_id) AS nth FROM near_dup_bands "
-                f"WHERE band_key IN ({', '.join('?' * len(chunk))})) WHERE nth <= {BUCKET_CAP}",
-                chunk,
-            ).fetchall()
+    def _select_in(self, sql: str, values: list[Any]) -> list[Any]:
+        """Rows of ``sql`` (its ``IN ({})`` filled with placeholders) over ``values``, in chunks."""
+        out: list[Any] = []
+        for chunk in in_chunks(values):
+            out += self.conn.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
         return out
+
+    def band_hits(self, keys: list[int], many_hits: bool = False) -> list[tuple[int, int]]:
+        """``(band_key, sig_id)`` of the stored band rows with one of ``keys`` (the ``BUCKET_CAP``
+        earliest owners of each key)."""
+        return self._select_in(
+            "SELECT band_key, sig_id FROM (SELECT band_key, sig_id, row_number() OVER "
+            "(PARTITION BY band_key ORDER BY sig_id) AS nth FROM near_dup_bands "
+            f"WHERE band_key IN ({{}})) WHERE nth <= {BUCKET_CAP}",
+            keys,
+        )
 
     def signatures_of(self, sig_ids: list[int]) -> list[tuple[Any, ...]]:
         """``(sig_id, article_id, signature, first_seen_at, fetched_at)`` of stored signatures."""
-        out: list[tuple[Any, ...]] = []
-        for chunk in _chunks(sig_ids):
-            out += self.conn.execute(
-                "SELECT s.sig_id, s.article_id, s.signature, a.first_seen_at, a.fetched_at "
-                "FROM near_dup_signatures s JOIN articles a ON a.id = s.article_id "
-                f"WHERE s.sig_id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        return out
+        return self._select_in(
+            "SELECT s.sig_id, s.article_id, s.signature, a.first_seen_at, a.fetched_at "
+            "FROM near_dup_signatures s JOIN articles a ON a.id = s.article_id WHERE s.sig_id IN ({})",
+            sig_ids,
+        )
 
     def stored(self, ids: list[str]) -> list[tuple[int, str, bytes]]:
         """``(sig_id, article_id, signature)`` of the ids that have one."""
-        out: list[tuple[int, str, bytes]] = []
-        for chunk in _chunks(ids):
-            out += self.conn.execute(
-                "SELECT sig_id, article_id, signature FROM near_dup_signatures "
-                f"WHERE article_id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        return out
+        return self._select_in(
+            "SELECT sig_id, article_id, signature FROM near_dup_signatures WHERE article_id IN ({})", ids
+        )
 
     def delete_bands(self, pairs: list[tuple[int, int]]) -> None:
         self.conn.executemany("DELETE FROM near_dup_bands WHERE band_key = ? AND sig_id = ?", pairs)
@@ -747,7 +737,7 @@ def rebuild(db: SqliteIndexDb | PostgresIndexDb, ids: list[str], texts: Any) -> 
     ids. Returns how many articles got a signature. Used by store migration 3."""
     index = NearDuplicateIndex()
     made = 0
-    for chunk in _chunks(ids, 500):
+    for chunk in in_chunks(ids, 500):
         pairs = list(texts(chunk))
         sigs = signatures([t or "" for _, t in pairs], index.shingle_words)
         present = [(aid, s) for (aid, _), s in zip(pairs, sigs, strict=True) if s is not None]

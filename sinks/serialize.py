@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
@@ -112,6 +112,15 @@ class RecordRejected(Exception):
 
 
 # --- small conversions ------------------------------------------------------------------------
+
+
+SQL_IN_CHUNK = 900  # values per "IN (...)" query: well under SQLite's variable limit
+
+
+def in_chunks(items: Sequence[Any], size: int = SQL_IN_CHUNK) -> Iterator[list[Any]]:
+    """``items`` in lists of at most ``size``, for ``IN (?, ?, ...)`` queries."""
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
 
 
 def utc(dt: datetime | None) -> datetime | None:

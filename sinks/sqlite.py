@@ -41,6 +41,7 @@ from .serialize import (
     decode_record,
     feed_state_from_row,
     feed_state_values,
+    in_chunks,
     iso,
     plan_batch,
     prepare_batch,
@@ -53,7 +54,6 @@ if TYPE_CHECKING:  # imported when used: numpy only loads with an index
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 900  # ids per "IN (...)" query: well under SQLite's variable limit
 _READ_BATCH = 500
 
 # --- schema and migrations ------------------------------------------------------------------
@@ -361,7 +361,7 @@ class SqliteSink:
         if index is None or callable(index):
             return {}
         stored: dict[str, str] = {}
-        for chunk in _chunks([r.id for r in rows]):
+        for chunk in in_chunks([r.id for r in rows]):
             stored.update(
                 conn.execute(
                     f"SELECT id, content_hash FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
@@ -405,7 +405,7 @@ class SqliteSink:
         ids = [r.id for r in rows]
         hashes = sorted({r.content_hash for r in rows})
         existing: dict[str, Existing] = {}
-        for chunk in _chunks(ids):
+        for chunk in in_chunks(ids):
             for r in conn.execute(
                 f"SELECT id, {', '.join(EXISTING_COLUMNS)} FROM articles "
                 f"WHERE id IN ({', '.join('?' * len(chunk))})",
@@ -413,7 +413,7 @@ class SqliteSink:
             ):
                 existing[r[0]] = Existing(*tuple(r)[1:])
         holders: list[tuple[str, str, Any, str | None]] = []
-        for chunk in _chunks(hashes):
+        for chunk in in_chunks(hashes):
             holders += [
                 tuple(r)
                 for r in conn.execute(  # type: ignore[misc]
@@ -516,7 +516,7 @@ class SqliteSink:
         found: set[str] = set()
         with self._lock:
             conn = self._require()
-            for chunk in _chunks(list(ids)):
+            for chunk in in_chunks(list(ids)):
                 found.update(r[0] for r in conn.execute(
                     f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
         return found
@@ -527,7 +527,7 @@ class SqliteSink:
         out: dict[str, FeedState] = {}
         with self._lock:
             conn = self._require()
-            for chunk in _chunks(list(urls)):
+            for chunk in in_chunks(list(urls)):
                 for row in conn.execute(
                     f"SELECT * FROM feeds WHERE url IN ({', '.join('?' * len(chunk))})", chunk
                 ):
@@ -580,11 +580,6 @@ class SqliteSink:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 __all__ = ["MIGRATIONS", "STORE_SCHEMA_VERSION", "SqliteSink"]
