@@ -103,7 +103,7 @@ _CLEANER = nh3.Cleaner(
     url_schemes=_URL_SCHEMES,
     strip_comments=True,
     link_rel=None,
-) if hasattr(nh3, "Cleaner") else None
+)
 
 
 def sanitize_html(html: str) -> str:
@@ -111,17 +111,7 @@ def sanitize_html(html: str) -> str:
     if "<" not in html:
         return html
     html = _SELF_CLOSED.sub(r"<\1\2></\1>", html)
-    if _CLEANER is not None:
-        return _CLEANER.clean(html)
-    return nh3.clean(  # pragma: no cover - nh3 < 0.2.18 has no reusable Cleaner
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(REMOVED_WITH_CONTENT),
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=_URL_SCHEMES,
-        strip_comments=True,
-        link_rel=None,
-    )
+    return _CLEANER.clean(html)
 
 
 def sanitize_entry(entry: RawEntry) -> RawEntry:
