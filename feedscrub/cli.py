@@ -139,12 +139,12 @@ def run(
     from feedscrub.prefect_env import quiet_prefect
 
     quiet_prefect()
-    from feedscrub.config import build_pipeline, load_feeds, load_settings
+    from feedscrub.config import load_feeds, load_settings, pipeline_for
     from feedscrub.flows import ingest as ingest_module
     from feedscrub.flows.ingest import ingest
 
     settings = load_settings(config)  # fail fast on a bad file, before Prefect starts
-    build_pipeline(settings)  # rule packs and glossary too
+    pipeline_for(settings)  # rule packs and glossary too; kept for the flow in this process
     total = sum(1 for f in load_feeds(feeds, settings) if f.enabled and (group is None or f.group == group))
     if total > settings.prefect.chunk_feeds:
         # more than one chunk: one worker process per core (started only once a changed feed needs one)

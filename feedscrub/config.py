@@ -8,6 +8,7 @@ file and the field, never a stack trace.
 from __future__ import annotations
 
 import functools
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -218,3 +219,18 @@ def _read_rule_packs(rules_dir: str) -> list[dict[str, Any]]:
 def build_pipeline(settings: Settings, learned: Any = None) -> Pipeline:
     """The cleaning pipeline as configured: the one both the flow and ``feedscrub clean`` use."""
     return default_pipeline(clean_settings(settings), load_resources(settings, learned))
+
+
+_pipelines: dict[str, Pipeline] = {}
+_pipelines_lock = threading.Lock()
+
+
+def pipeline_for(settings: Settings) -> Pipeline:
+    """``build_pipeline(settings)``, built once per process and kept (rule packs, word lists): the
+    CLI's check before a run, the flow and every ingest chunk in a worker share it."""
+    key = settings.cleaning.model_dump_json()  # everything the pipeline is built from
+    with _pipelines_lock:
+        pipeline = _pipelines.get(key)
+        if pipeline is None:
+            pipeline = _pipelines[key] = build_pipeline(settings)
+    return pipeline

@@ -30,7 +30,6 @@ import asyncio
 import contextvars
 import logging
 import math
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -42,8 +41,8 @@ import httpx
 from feedscrub.cleaners.build import PIPELINE_VERSION
 from feedscrub.cleaners.learned import LearnedState, update_learned_state
 from feedscrub.cleaners.pipeline import CleanResult, Document, Pipeline
-from feedscrub.config import build_pipeline
 from feedscrub.config import clean_settings as pipeline_settings
+from feedscrub.config import pipeline_for
 from feedscrub.fetch import Fetcher
 from feedscrub.fulltext import ArticleFetcher
 from feedscrub.health import is_due, next_state
@@ -396,20 +395,6 @@ def _settle(fr: FeedReport, feed: FeedSpec, result: FetchResult, state: FeedStat
 
 
 # --- the worker side ----------------------------------------------------------------------------
-
-
-_pipelines: dict[str, Pipeline] = {}
-_pipelines_lock = threading.Lock()
-
-
-def pipeline_for(settings: Settings) -> Pipeline:
-    """The cleaning pipeline for ``settings``, built once per process (rule packs, word lists)."""
-    key = settings.cleaning.model_dump_json()
-    with _pipelines_lock:
-        pipeline = _pipelines.get(key)
-        if pipeline is None:
-            pipeline = _pipelines[key] = build_pipeline(settings)
-    return pipeline
 
 
 def ingest_chunk(chunk: Chunk, settings: Settings, store_url: str, *, log: Any = None) -> ShardReport:
