@@ -8,10 +8,11 @@ the guard ever lets a connection to them through.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpcore
@@ -24,6 +25,9 @@ from feedscrub.errors import FetchError
 from feedscrub.fulltext import WARNING_KINDS, ArticleFetcher, extract_article, fetch_full_texts, text_length
 from feedscrub.models import RawEntry
 from feedscrub.settings import FeedSpec, FetchSettings
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared test helpers beside this file
+from loopback import LoopbackOnlyBackend
 
 FEED = FeedSpec(url="http://127.0.0.1/feed.xml", name="Test news", full_text=True)
 
@@ -65,25 +69,6 @@ def entry(url: str | None, content: str = SUMMARY, **kw: Any) -> RawEntry:
 @pytest.fixture
 def allow_loopback(fast_settings: FetchSettings) -> FetchSettings:
     return fast_settings.model_copy(update={"allow_private_addresses": ["127.0.0.1/32"]})
-
-
-class LoopbackOnlyBackend(httpcore.AsyncNetworkBackend):
-    """Real connections, loopback only; records what the guard asked for."""
-
-    def __init__(self) -> None:
-        self.asked: list[tuple[str, int]] = []
-        self._real = httpcore.AnyIOBackend()
-
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None, socket_options: Any = None) -> httpcore.AsyncNetworkStream:
-        self.asked.append((host, port))
-        if not ipaddress.ip_address(host).is_loopback:
-            pytest.fail(f"the guard let a connection to {host} through")
-        return await self._real.connect_tcp(host, port, timeout=timeout, local_address=local_address,
-                                            socket_options=socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 def run_full_texts(settings: FetchSettings, entries: list[RawEntry], *,

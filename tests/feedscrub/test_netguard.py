@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpcore
@@ -30,26 +32,10 @@ from feedscrub.netguard import (
 )
 from feedscrub.settings import FetchSettings
 
+sys.path.insert(0, str(Path(__file__).parent))  # the shared test helpers beside this file
+from loopback import LoopbackOnlyBackend
+
 LOOPBACK_ONLY = parse_allowed_networks(["127.0.0.1/32"])
-
-
-class LoopbackOnlyBackend(httpcore.AsyncNetworkBackend):
-    """Connects for real, but only to loopback; records every address it was asked for."""
-
-    def __init__(self) -> None:
-        self.asked: list[tuple[str, int]] = []
-        self._real = httpcore.AnyIOBackend()
-
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None, socket_options: Any = None) -> httpcore.AsyncNetworkStream:
-        self.asked.append((host, port))
-        if not ipaddress.ip_address(host).is_loopback:
-            pytest.fail(f"the guard let a connection to {host} through")
-        return await self._real.connect_tcp(host, port, timeout=timeout, local_address=local_address,
-                                            socket_options=socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 class _NoTlsStream(httpcore.AsyncNetworkStream):
