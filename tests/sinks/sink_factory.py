@@ -6,7 +6,9 @@ Imported by the test modules as ``sink_factory`` (conftest.py puts this folder o
 from __future__ import annotations
 
 import random
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -111,3 +113,23 @@ def with_text(article: Article, text: str) -> Article:
 
 
 NON_UTC = timezone(timedelta(hours=2))
+
+
+def run_together(n: int, body: Callable[[int, threading.Barrier], None]) -> None:
+    """``body(k, barrier)`` for k in 0..n-1, each in its own thread; ``barrier.wait()`` releases
+    them at once (e.g. all sinks open, then all write). Fails the test with any thread's error."""
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def run(k: int) -> None:
+        try:
+            body(k, barrier)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []

@@ -22,7 +22,7 @@ from feedscrub.sinks import open_sink
 from feedscrub.sinks.neardup import MIN_SHINGLES, NearDuplicateIndex, shingles, signature, similarity
 from feedscrub.sinks.serialize import article_to_json
 from feedscrub.sinks.sqlite import SqliteSink
-from sink_factory import make_article, with_text
+from sink_factory import make_article, run_together, with_text
 
 from feedscrub.models import Article
 from feedscrub.settings import Settings
@@ -467,23 +467,12 @@ def test_migration_3_makes_the_signatures_again(store_url: str) -> None:
 def test_racing_near_duplicates_have_one_original(store_url: str) -> None:
     """Four writers store rewrites of one story at the same moment: one original, three copies."""
     names = ["WIRE", "REWRITE_1", "REWRITE_2", "REWRITE_1"]
-    barrier = threading.Barrier(4)
-    errors: list[BaseException] = []
+    def writer(k: int, barrier: threading.Barrier) -> None:
+        with near_sink(store_url) as sink:
+            barrier.wait()
+            sink.write_articles([story(names[k], k, f"https://f{k}.example/rss", title=f"t{k}")])
 
-    def writer(k: int) -> None:
-        try:
-            with near_sink(store_url) as sink:
-                barrier.wait()
-                sink.write_articles([story(names[k], k, f"https://f{k}.example/rss", title=f"t{k}")])
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    run_together(4, writer)
     with open_sink(store_url) as sink:
         recs = records(sink)
     originals = [i for i, r in recs.items() if r["duplicate_of"] is None]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from feedscrub.sinks import WriteStats, open_sink
-from sink_factory import make_article
+from sink_factory import make_article, run_together
 
 N = 400
 
@@ -97,23 +97,12 @@ def _race_same_content(url: str) -> list[dict[str, Any]]:
     from dataclasses import replace
 
     base = make_article(7)
-    barrier = threading.Barrier(4)
-    errors: list[BaseException] = []
+    def writer(k: int, barrier: threading.Barrier) -> None:
+        with open_sink(url) as sink:
+            barrier.wait()
+            sink.write_articles([replace(base, id=f"copy-{k}", feed_url=f"https://f{k}.example/rss")])
 
-    def writer(k: int) -> None:
-        try:
-            with open_sink(url) as sink:
-                barrier.wait()
-                sink.write_articles([replace(base, id=f"copy-{k}", feed_url=f"https://f{k}.example/rss")])
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    run_together(4, writer)
     with open_sink(url) as sink:
         return list(sink.read_records(include_raw=False))
 
