@@ -62,7 +62,7 @@ What this module is not for: reading YAML files (``feedscrub.config``), applying
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,14 +215,21 @@ class KeywordIndex:
         return [self.rules[i] for i in sorted(found)]
 
 
-def _expand(pattern: str, pieces: dict[str, str], where: str) -> str:
+def substitute_pieces(pattern: str, pieces: Mapping[str, str], where: str) -> str:
+    """``pattern`` with each ``{name}`` replaced by the named regex piece; an unknown name is an
+    error naming ``where`` (the pack and rule). Shared by every YAML pack with pieces."""
+
     def sub(m: re.Match[str]) -> str:
         name = m.group(1)
         if name not in pieces:
             raise ValueError(f"{where}: unknown piece {{{name}}}")
         return pieces[name]
 
-    expanded = _PIECE.sub(sub, pattern)
+    return _PIECE.sub(sub, pattern)
+
+
+def _expand(pattern: str, pieces: dict[str, str], where: str) -> str:
+    expanded = substitute_pieces(pattern, pieces, where)
     return expanded.replace(" ?", r"\s*").replace(" *", r"\s*").replace(" ", r"\s+")
 
 

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .rules import substitute_pieces
+
 __all__ = [
     "TranslationeseHit",
     "TranslationesePack",
@@ -35,7 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_COUNT = 2  # one wording repeated is one habit of the writer, not growing evidence
-_PIECE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WORDS = re.compile(r"\w+")
 _TOKEN = re.compile(r"[^\W\d_]+")
 _TRAILING = ",.;:!?)\"”’'"  # punctuation a keyword's word may carry in the text's split
@@ -100,20 +101,11 @@ class TranslationeseReport:
         return ", ".join(parts)
 
 
-def _expand(pattern: str, pieces: Mapping[str, str], where: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        if m.group(1) not in pieces:
-            raise ValueError(f"{where}: unknown piece {{{m.group(1)}}}")
-        return pieces[m.group(1)]
-
-    return _PIECE.sub(sub, pattern)
-
-
 def _compile(pattern: Any, pieces: Mapping[str, str], where: str) -> re.Pattern[str]:
     if not isinstance(pattern, str) or not pattern:
         raise ValueError(f"{where}: a pattern must be a non-empty string")
     try:
-        return re.compile(_expand(pattern, pieces, where))
+        return re.compile(substitute_pieces(pattern, pieces, where))
     except re.error as exc:
         raise ValueError(f"{where}: invalid regex: {exc}") from None
 
