@@ -41,7 +41,7 @@ import httpx
 from feedscrub.cleaners.build import PIPELINE_VERSION
 from feedscrub.cleaners.learned import LearnedState, update_learned_state
 from feedscrub.cleaners.pipeline import CleanResult, Document, Pipeline
-from feedscrub.config import clean_settings as pipeline_settings
+from feedscrub.cleaners.settings import CleanSettings
 from feedscrub.config import pipeline_for
 from feedscrub.fetch import Fetcher
 from feedscrub.fulltext import ArticleFetcher
@@ -425,7 +425,7 @@ def ingest_chunk(chunk: Chunk, settings: Settings, store_url: str, *, log: Any =
         for c in cleaned:
             if c.error is None and write_error is not None and c.articles:
                 c.error = write_error
-            fr, state, learned_new = _finish_feed(c, stats, sink, settings, report, log, learned)
+            fr, state, learned_new = _finish_feed(c, stats, pipeline.settings, settings, report, log, learned)
             report.feeds.append(fr)
             states.append(state)
             if learned_new:
@@ -454,21 +454,20 @@ def _load_learned(sink: Sink, sources: Iterable[str]) -> dict[str, LearnedState]
 
 
 def _learn(feed: FeedSpec, entries: list[RawEntry], as_text: dict[str, str | None], new_ids: set[str],
-           settings: Settings, learned: dict[str, LearnedState]) -> bool:
+           clean: CleanSettings, learned: dict[str, LearnedState]) -> bool:
     """Count only articles stored for the first time: a feed re-serves the same items every run,
     and counting them again would make an article's own paragraphs look like boilerplate. Counts
     the text the pipeline converted already; the raw HTML is parsed again only when there is none."""
     fresh = [e for e in entries if e.id in new_ids]
     if not fresh:
         return False
-    clean_settings = pipeline_settings(settings)
     state = learned.get(feed.source)
     for e in fresh:
         text = as_text.get(e.id)
         if text is not None:
-            state = update_learned_state(state, feed.source, text, clean_settings, content_type="text/plain")
+            state = update_learned_state(state, feed.source, text, clean, content_type="text/plain")
         else:
-            state = update_learned_state(state, feed.source, e.content, clean_settings, content_type=e.content_type)
+            state = update_learned_state(state, feed.source, e.content, clean, content_type=e.content_type)
     if state is None:
         return False
     learned[feed.source] = state
@@ -517,7 +516,7 @@ def _clean_feed(item: FetchedFeed, pipeline: Pipeline, log: Any) -> _CleanedFeed
     return out
 
 
-def _finish_feed(c: _CleanedFeed, stats: WriteStats, sink: Sink, settings: Settings, report: ShardReport,
+def _finish_feed(c: _CleanedFeed, stats: WriteStats, clean: CleanSettings, settings: Settings, report: ShardReport,
                  log: Any, learned: dict[str, LearnedState]) -> tuple[FeedReport, FeedState, bool]:
     """The feed's share of the chunk's write: its counts, learned boilerplate, flagged articles and
     new state."""
@@ -543,7 +542,7 @@ def _finish_feed(c: _CleanedFeed, stats: WriteStats, sink: Sink, settings: Setti
             fr.warnings.append(f"article {aid} rejected by the store: {why}")
             log.warning("feed %s: article %s rejected by the store: %s", feed.source, aid, why)
         assert parsed is not None
-        learned_new = _learn(feed, parsed.entries, c.as_text, set(new) | set(duplicates), settings, learned)
+        learned_new = _learn(feed, parsed.entries, c.as_text, set(new) | set(duplicates), clean, learned)
         changed = set(new) | set(updated)
         for a in c.articles:
             if a.id in changed and (a.flags.unedited_feed or a.flags.machine_translated):
