@@ -37,9 +37,9 @@ from prefect.futures import PrefectFuture
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from feedscrub.config import load_feeds, load_settings
+from feedscrub.config import load_feeds, load_settings, pipeline_for
 from feedscrub.errors import ConfigError
-from feedscrub.ingest import Chunk, FeedDone, ingest_chunk, ingest_feeds, pipeline_for, run_sync
+from feedscrub.ingest import Chunk, FeedDone, ingest_chunk, ingest_feeds, run_sync
 from feedscrub.report import FeedReport, RunSummary, ShardReport
 from feedscrub.runreport import feed_health_rows, feed_rows, flagged_markdown
 from feedscrub.settings import Settings
