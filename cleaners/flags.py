@@ -243,7 +243,8 @@ def finish(ctx: Context, text: str) -> CleanResult:
     signals["foreign_fragment"] = sum(1.0 if f.score >= MT_STRONG_FRAGMENT else 0.5 for f in fragments)
     evidence: list[Evidence] = [Evidence(f"foreign.{f.lang}", f.text, f.score) for f in fragments]
     for e in ctx.edits:
-        if e.rule in ("foreign.glossary", "foreign.bracket_marker"):
+        # a tool's brackets around the source's name ("Corsica [la Corse]") are its marker too
+        if e.rule in ("foreign.glossary", "foreign.bracket_marker", "foreign.name_gloss"):
             signals["bracketed_leftover"] += 1
             evidence.append(Evidence(e.rule, e.before))
         elif e.rule in MT_SIGNALS:

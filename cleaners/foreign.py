@@ -21,8 +21,18 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
 - a conjunction of ``L`` (``CONJUNCTIONS``) with the word it joins: a word of ``L`` between
   English words (``one hour y media``) or a preposition of ``L`` between two names (``the
   Solimões e do Madeira``, ``Soumbédioune et de Thiaroye``); see ``_stranded_conjunctions``;
-- a sentence connector from ``SINGLE_CONNECTORS`` (``además``, ``inoltre``, ``außerdem``),
-  commas or not; an elided article and noun (``l'entreprise``, ``dell'anno``);
+- a sentence connector or focusing adverb from ``SINGLE_CONNECTORS`` (``además``, ``inoltre``,
+  ``außerdem``, ``notamment``, ``soprattutto``, ``besonders``), commas or not; an elided article
+  and noun (``l'entreprise``, ``dell'anno``);
+- a capitalised word of L opening a sentence (``_opens_sentence_leftover``): a function word before
+  lowercase words (``Según the``), a connector opening a run of L (``Besonders betroffen are``),
+  before an English determiner (``Zudem the city``) or a comma (``Außerdem, the``; not a surname:
+  ``Daher, the minister,``), a German preposition before a German noun (``Nach Angaben der
+  Polizei``, ``Laut Polizei``);
+- an article of L opening a sentence before a capitalised common noun of L that English does not
+  use and English words (``Die Stadt responded``, ``A Câmara Municipal promised``), only in an
+  article holding another leftover of the same L, since a name reads the same (``Die Zeit
+  reported``; see ``_opening_names``);
 - anything filling a pair of square brackets that reads as ``L`` (see ``_bracketed``):
   ``[la capital]``, ``[a comunidade]``, ``[die Regierung]``, ``[ayuntamiento]``, capitalised or
   not (``[La Ville]``, ``[l'État]``, ``[A Prefeitura]``), in capitals (``[A PREFEITURA]``) or
@@ -32,7 +42,8 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
 - the Portuguese or Italian ``e`` (and) with an article between lowercase English words:
   ``the government e a approval`` (``_conjunction_article``; ``a`` alone scores as English);
 - the Spanish ``y`` with ``a la``/``al`` (``the drought y a la poor upkeep``), and ``e`` with an
-  article between names (``Fortaleza e a Belém``);
+  article between names (``Fortaleza e a Belém``), grown over the words of L that finish it (``y a
+  la caída del turismo``);
 - a contracted preposition of ``L`` after plain English and before a capitalised common noun of
   ``L`` English does not know, the name ending there: ``the figures della Provincia``
   (``_leftover_before_noun``);
@@ -74,7 +85,7 @@ What is *not* a leftover, and never reported:
   fragment alone on its line is a title in a list; runs of four or more ALL-CAPS words are names
   or headings, and a lone all-caps word is an acronym;
 - things named in the other language: ``tacos de canasta``, ``samba de roda``, ``casas de fado``,
-  ``pão de queijo``, ``aglio e olio``, ``bacalhau à Brás``, ``risotto alla milanese`` (see
+  ``pão de queijo``, ``tire sur la neige``, ``aglio e olio``, ``bacalhau à Brás``, ``risotto alla milanese`` (see
   ``_is_compound_name``), and English loan phrases (``de facto``, ``à la carte``,
   ``en route``, ``per se``: ``ENGLISH_LOANS``);
 - quoted or parenthesised text, and whole sentences, that are mostly in the other language (a
@@ -104,6 +115,11 @@ Repairs, only where certain. A fragment that fills a pair of square brackets on 
   (rule ``foreign.glossary``; capitalised at a sentence start);
 - otherwise only the marker brackets go: ``[o governo]`` → ``o governo``, still reported (rule
   ``foreign.bracket_marker``).
+
+A bracketed name of L straight after the English name it translates (``towards Corsica [la
+Corse]``, ``Lisbon [A Lisboa]``: an article of L and a capitalised name) is no leftover: the text
+already says it in English. Its marker brackets become an ordinary gloss, ``Corsica (la Corse)``
+(rule ``foreign.name_gloss``; see ``_is_name_gloss``), and nothing is reported.
 
 Every other fragment stays in the text and is reported. Editorial brackets (``[…]``, ``[sic]``,
 ``[the minister]``, ``[inaudible]``) are English or punctuation and never touched.
@@ -140,6 +156,7 @@ __all__ = [
     "compile_loanwords",
     "english_frequency",
     "find_fragments",
+    "find_name_glosses",
 ]
 
 CANDIDATE_LANGS = ("es", "pt", "fr", "it", "de")
@@ -214,7 +231,7 @@ SINGLE_LEFTOVERS = _wordset(
     "pelas após também através até ao aos às numa une dans avec aux chez leur leurs très depuis "
     "lors puis selon della delle dello degli dei nel nella nelle negli alla alle dalla sulla sul "
     "secondo anche presso tramite perché però und der das nicht eine einer eines auf für laut "
-    "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch oder aber "
+    "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch oder aber nach "
     # Portuguese preposition + demonstrative, one word: "the fleet nesta Tuesday"
     "nesta neste nestas nestes nessa nesse desta deste destas destes dessa desse naquela naquele "
     "daquela daquele"
@@ -249,7 +266,12 @@ SINGLE_CONNECTORS = _wordset(
     # conforme informed the operator" (as, according to)
     "conforme consoante "
     # "as well as", "that is": "funds for the farmers, nonché for the transport"
-    "nonché ossia ovvero sprich"
+    "nonché ossia ovvero sprich "
+    # focusing adverbs ("notably", "especially", "mainly"), never English: "financed notamment par
+    # la Banque mondiale", "Besonders betroffen are the districts", "soprattutto in the north"
+    "notamment surtout particulièrement principalement également especialmente principalmente "
+    "particularmente sobretudo soprattutto specialmente particolarmente insbesondere besonders "
+    "hauptsächlich vorwiegend"
 )
 
 # English loan phrases from other languages: established English, not leftovers.
@@ -580,14 +602,7 @@ def find_fragments(
     while i < n:
         w = words[i]
         lean = _candidate(w, lex)
-        if not lean or (
-            w.cap
-            and not (
-                _next_lowercase(words, i)
-                and _sentence_start(text, w.start)
-                and (w.low in SINGLE_LEFTOVERS or max(f for _, f in lean.values()) >= FUNCTION_MIN_FREQ)
-            )
-        ):
+        if not lean or (w.cap and not _opens_sentence_leftover(text, words, i, lean, lex)):
             i += 1
             continue
         if w.upper:
@@ -687,6 +702,9 @@ def find_fragments(
     found.extend(_stranded_conjunctions(text, words, found, lex, run_threshold, lw.place_features))
     found.sort(key=lambda f: f.start)
     found = _drop_deliberate(text, words, found, lex, lw)
+    if found:
+        found.extend(_opening_names(text, words, found, lex))
+        found.sort(key=lambda f: f.start)
     # an ambiguous fragment (del resto: es or it) takes the language of the article's others
     counts: dict[str, int] = {}
     for f in found:
@@ -984,6 +1002,60 @@ def _opening_articles(text: str, words: list[_Word], found: list[Found], lex: _L
     return out
 
 
+# "Die Stadt responded", "A Câmara Municipal promised": an article of L opening a sentence before
+# a capitalised common noun of L (an institution the tool left untranslated) and English
+OPENING_NAME_ARTICLES: dict[str, tuple[str, ...]] = {
+    "el": ("es",), "la": ("es", "fr", "it"), "los": ("es",), "las": ("es",), "o": ("pt",),
+    "a": ("pt",), "os": ("pt",), "as": ("pt",), "le": ("fr",), "les": ("fr",), "il": ("it",),
+    "lo": ("it",), "gli": ("it",), "der": ("de",), "die": ("de",), "das": ("de",),
+}
+OPENING_NAME_MIN_FREQ = 1e-5  # a common noun of L (Stadt, Câmara, Prefeitura, Ayuntamiento) ...
+OPENING_NAME_MAX_EN_FREQ = 1e-6  # ... that English does not use
+OPENING_NAME_MAX_WORDS = 2  # capitalised words of L after the noun: "A Câmara Municipal"
+
+
+def _opening_names(text: str, words: list[_Word], found: list[Found], lex: _Lexicon) -> list[Found]:
+    """``Die Stadt responded``, ``A Câmara Municipal promised``, ``El Ayuntamiento said``: a
+    capitalised article of L (``OPENING_NAME_ARTICLES``) opening a sentence, a capitalised common
+    noun of L that English does not use (perhaps with capitalised words of L after it), then a
+    lowercase English word.
+
+    A name in L reads the same (``Die Zeit reported``, ``Le Monde wrote``, ``El País said``), so
+    this is only a leftover in an article that holds another leftover of the same L (``found``):
+    the tool that left ``Besonders betroffen`` also left ``Die Stadt``."""
+    langs_found = {lg for f in found for lg in (f.langs or (f.lang,))}
+    out: list[Found] = []
+    for k in range(len(words) - 2):
+        w = words[k]
+        langs = [lg for lg in OPENING_NAME_ARTICLES.get(w.low, ()) if lg in langs_found]
+        if not langs or not w.cap or w.glued_after or w.masked or not _sentence_start(text, w.start):
+            continue
+        noun = words[k + 1]
+        if not noun.cap or noun.masked or lex.en_freq(noun.low) >= OPENING_NAME_MAX_EN_FREQ:
+            continue
+        # German coins compounds freely: a long one is rarer in any list ("Die Fertigstellung")
+        langs = [lg for lg in langs if lex.ratio(noun.low, lg)[0] >= STRONG_RATIO and lex.ratio(noun.low, lg)[1]
+                 >= (1e-6 if lg == "de" and len(noun.low) >= 10 else OPENING_NAME_MIN_FREQ)]
+        if not langs:
+            continue
+        lang = langs[0]
+        e = k + 2
+        while e < len(words) and e - k - 2 < OPENING_NAME_MAX_WORDS and not words[e - 1].glued_after \
+                and words[e].cap and not words[e].masked and lex.ratio(words[e].low, lang)[1] >= 1e-6 \
+                and lex.ratio(words[e].low, lang)[0] >= FUNCTION_MIN_RATIO:
+            e += 1
+        nxt = words[e] if e < len(words) else None
+        if nxt is None or words[e - 1].glued_after or not nxt.low or nxt.cap or nxt.upper or nxt.masked:
+            continue
+        if lex.en_freq(nxt.low) < OPENING_NEXT_MIN_EN_FREQ or _leans(nxt.low, lex):
+            continue  # English goes on: "responded", "promised"
+        if any(f.start < words[e - 1].end and w.start < f.end for f in found):
+            continue
+        score = sum(lex.ratio(x.low, lang)[0] for x in words[k:e])
+        out.append(_make(text, words[k:e], lang, score, {lang}))
+    return out
+
+
 def _leans(word: str, lex: _Lexicon) -> bool:
     """Whether ``word`` is ten times likelier in some candidate language than in English."""
     return any(r >= RUN_WORD_MIN_RATIO for r, _ in lex.leanings(word).values())
@@ -1024,7 +1096,13 @@ def _conjunction_article(
             if not after.low or after.cap or after.upper or lex.en_freq(after.low) >= 3e-4:
                 continue
         lang = "pt" if m.group(1) or m.group(2) else "es" if m.group(3) else "it"
-        out.append(_make(text, words[k : k + n], lang, score, {lang}))
+        # "y a la caída del turismo in the centre": the words of L that finish the leftover (and a
+        # fragment found there already, now part of this one: "e a" + "reabertura fica para")
+        e = _extend(words, k + n, lang, lex)
+        for f in [f for f in found if words[k].start < f.start < words[e - 1].end]:
+            found.remove(f)
+            e = max(e, bisect.bisect_left(starts, f.end))
+        out.append(_make(text, words[k:e], lang, score, {lang}))
     return out
 
 
@@ -1092,6 +1170,41 @@ def _stranded_conjunctions(
 _BRACKETED = re.compile(r"\[([^\[\]\n]{1,60})\]")
 
 
+def _is_name_gloss(text: str, words: list[_Word], m: re.Match[str], lex: _Lexicon) -> bool:
+    """``towards Corsica [la Corse] before``: a bracketed name of L straight after the English name
+    it translates (the tool kept the source's name beside its translation). The bracket holds an
+    article or preposition of L (``la``, ``l'``, ``a``, ``die``) and a capitalised name; the word
+    before the bracket is a capitalised name (not a sentence's first word). Not a leftover: the
+    text already says it in English; the step turns the marker into an ordinary gloss,
+    ``Corsica (la Corse)`` (rule ``foreign.name_gloss``)."""
+    starts = [w.start for w in words]
+    a = bisect.bisect_left(starts, m.start(1))
+    b = bisect.bisect_left(starts, m.end(1))
+    inner = words[a:b]
+    if not 2 <= len(inner) <= 4 or a == 0 or any(not w.low or w.masked for w in inner):
+        return False
+    before = words[a - 1]
+    if not (before.cap or before.upper) or before.glued_after or before.end != m.start() - 1:
+        return False
+    if _sentence_start(text, before.start) and not (a >= 2 and words[a - 2].cap):
+        return False  # "Officials [la Ville]" opens a sentence: one capital proves no name
+    first = inner[0]
+    if first.upper or not any(w.cap for w in inner[1:]):  # "[la Corse]", "[La Corse]"
+        return False
+    return any(lex.ratio(first.low, lg)[1] >= FUNCTION_MIN_FREQ and lex.ratio(first.low, lg)[0] >= 0
+               for lg in CANDIDATE_LANGS)
+
+
+def find_name_glosses(text: str) -> list[tuple[int, int]]:
+    """The ``[...]`` spans (brackets included) that gloss the name before them in L
+    (``Corsica [la Corse]``; see ``_is_name_gloss``): never reported as leftovers."""
+    if "[" not in text:
+        return []
+    lex = _Lexicon.get()
+    words = _words(text)
+    return [(m.start(), m.end()) for m in _BRACKETED.finditer(text) if _is_name_gloss(text, words, m, lex)]
+
+
 def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
     """``[la capital]``: a translation tool's marker around an untranslated phrase.
 
@@ -1108,6 +1221,8 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
     out: list[Found] = []
     starts = [w.start for w in words]
     for m in _BRACKETED.finditer(text):
+        if _is_name_gloss(text, words, m, lex):
+            continue  # "Corsica [la Corse]": the name in L beside its English
         inner = words[bisect.bisect_left(starts, m.start(1)) : bisect.bisect_left(starts, m.end(1))]
         if (
             len(inner) == 1
@@ -1241,9 +1356,11 @@ def _english_singular(word: str, lex: _Lexicon) -> bool:
     return len(word) > 3 and word.endswith("s") and lex.en_freq(word[:-1]) >= 1e-6
 
 
-# names of things link with a bare preposition (casa de fados, tacos de canasta); a contracted
-# article in the link (del, della, do) reads as a translated phrase (the interior del país)
-_BARE_COMPOUNDING = _wordset("de a con en di à la")
+# names of things link with a bare preposition (casa de fados, tacos de canasta, tire sur la
+# neige, œufs sur le plat); a contracted article in the link (del, della, do) reads as a
+# translated phrase (the interior del país)
+_BARE_COMPOUNDING = _wordset("de a con en di à la sur sous")
+_NOUN_LINKS_STRICT = _wordset("sur sous")
 
 
 def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
@@ -1280,8 +1397,9 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
         2 <= len(run) <= 3
         and not (run[0].cap or run[0].upper)
         and run[0].low not in SINGLE_LEFTOVERS
+        and run[0].low not in SINGLE_CONNECTORS  # "notamment par la Banque mondiale": an adverb
         and lex.ratio(run[0].low, lang)[1] < FUNCTION_MIN_FREQ
-        and run[-1].low in _COMPOUNDING
+        and all(w.low in _COMPOUNDING for w in run[1:])  # noun, links, name ("pastel de la Abuela")
         and not run[-1].glued_after
         and j < len(words)
         and words[j].cap
@@ -1310,7 +1428,9 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
     if lex.ratio(run[-1].low, lang)[1] >= FUNCTION_MIN_FREQ:
         return False
     r, f = lex.ratio(prev.low, lang)
-    return f >= 3e-6 and r >= -0.3
+    # "sur" and "sous" follow nouns of many kinds ("a vote sur la réforme"): the noun before must
+    # be at least as much a word of L as of English ("tire sur la neige")
+    return f >= 3e-6 and r >= (0.0 if run[0].low in _NOUN_LINKS_STRICT else -0.3)
 
 
 def _whole_line_title(text: str, run: list[_Word]) -> bool:
@@ -1321,6 +1441,41 @@ def _whole_line_title(text: str, run: list[_Word]) -> bool:
     line_end = text.find("\n", run[-1].end)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
     return line.strip(" \t" + _LEAD + _TRAIL) == text[run[0].start : run[-1].end]
+
+
+NAME_MIN_EN_FREQ = 5e-8  # a capitalised word English text uses this often may be a surname (Daher)
+
+
+def _opens_sentence_leftover(
+    text: str, words: list[_Word], i: int, lean: dict[str, tuple[float, float]], lex: _Lexicon
+) -> bool:
+    """Whether a capitalised word of L may open a fragment: it opens a sentence and is
+
+    - a function word of L before lowercase words: ``Según the cooperative``;
+    - a connector of L (``SINGLE_CONNECTORS``) opening a run of L (``Besonders betroffen are``),
+      or straight before an English determiner (``Zudem the city plans``), or before a comma when
+      English never writes it (``Außerdem, the``; not ``Daher, the minister,``: a surname);
+    - a German preposition (``SINGLE_LEFTOVERS``) before a capitalised common noun of German, as
+      German writes nouns: ``Nach Angaben der Polizei``, ``Laut Polizei``, ``Wegen Bauarbeiten``.
+    Names keep their capitals and are followed by English: ``Daher said``, ``Für Elise is``.
+    """
+    w = words[i]
+    if i + 1 >= len(words) or not _sentence_start(text, w.start):
+        return False
+    nxt = words[i + 1]
+    if w.low in SINGLE_CONNECTORS:
+        if w.glued_after == "," and lex.en_freq(w.low) < NAME_MIN_EN_FREQ:
+            return True
+        if not w.glued_after and nxt.low in ENGLISH_DETERMINERS and not nxt.cap:
+            return True
+    if not _next_lowercase(words, i):
+        if w.glued_after or not nxt.cap or w.low not in SINGLE_LEFTOVERS or "de" not in lean:
+            return False
+        r, f = lex.ratio(nxt.low, "de")
+        return r >= STRONG_RATIO and f >= 1e-6 and lex.en_freq(nxt.low) < OPENING_NAME_MAX_EN_FREQ
+    if w.low in SINGLE_LEFTOVERS or max(f for _, f in lean.values()) >= FUNCTION_MIN_FREQ:
+        return True
+    return w.low in SINGLE_CONNECTORS and bool(set(lean) & set(_candidate(nxt, lex)))
 
 
 def _next_lowercase(words: list[_Word], i: int) -> bool:
@@ -1349,7 +1504,7 @@ def _accept(
         if run[0].upper and len(run) > MAX_CAPS_RUN:
             return False
         has_function = any(
-            lex.leanings(w.low)[lang][1] >= FUNCTION_MIN_FREQ
+            (lex.leanings(w.low)[lang][1] >= FUNCTION_MIN_FREQ or w.low in SINGLE_LEFTOVERS)
             and lex.leanings(w.low)[lang][0] >= FUNCTION_MIN_RATIO
             for w in run
         )
@@ -1457,7 +1612,9 @@ def _after_name_head(words: list[_Word], i: int, j: int, lw: Loanwords) -> bool:
 _DISH_LINKS = NAME_CONNECTORS | _wordset("au aux à a al alla alle allo con en in il lo sur et ao à la")
 _NAMING_BEFORE = re.compile(
     r"(?:\bknown as|\bcalled|\bdubbed|\bnicknamed|\bso-called|\bnamed|\bcalls? (?:it|them)|"
-    r"\bthe (?:term|word|words|phrase|expression|motto|slogan|nickname|name|label))"
+    r"\bthe (?:term|word|words|phrase|expression|motto|slogan|nickname|name|label)|"
+    # a leftover quoted as an example: 'phrases such as “según the ministry”', 'words like'
+    r"\b(?:phrases?|words?|terms?|expressions?|fragments?|leftovers?) (?:such as|like))"
     r"(?: (?:the|a|an|its|their|his|her))?[ \t]*[“\"‘'«]?$",
     re.IGNORECASE,
 )
@@ -1785,15 +1942,28 @@ class FindForeignFragments:
         loanwords = getattr(ctx.resources, "loanwords", None)
         found = find_fragments(text, ctx.settings.foreign_min_score, near, loanwords)
         near_misses = [Evidence(f"foreign.{f.lang}", f.text, _confidence(f)) for f in near]
-        if not found:
+        source = ctx.document.source
+        glosses = find_name_glosses(text) if ctx.settings.rule_enabled("foreign.name_gloss", source) else []
+        glosses = [g for g in glosses if not any(f.start < g[1] and g[0] < f.end for f in found)]
+        if not found and not glosses:
             return StepResult(text, near_misses=near_misses)
         glossary = getattr(ctx.resources, "glossary", None) or {}
-        source = ctx.document.source
         out: list[str] = []
         edits: list[Edit] = []
         frags: list[ForeignFragment] = []
         pos = 0
-        for f in found:
+        items: list[Found | tuple[int, int]] = [*found, *glosses]
+        items.sort(key=lambda x: x[0] if isinstance(x, tuple) else x.start)
+        for f in items:
+            if isinstance(f, tuple):  # "Corsica [la Corse]" -> "Corsica (la Corse)": a gloss
+                a, b = f
+                out.append(text[pos:a])
+                after = "(" + text[a + 1 : b - 1] + ")"
+                out.append(after)
+                pos = b
+                edits.append(Edit("foreign.name_gloss", a, b, text[a:b], after,
+                                  "translation-tool brackets around the source's name for the name before them"))
+                continue
             repair = None
             if f.bracket_start >= 0:
                 english = _glossary_lookup(glossary, f.lang, f.text)

@@ -17,7 +17,8 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
   one space. ``push()`` (code) stays.
 - ``punct.space_before``: ``next year .`` → ``next year.``, ``the 1990s .`` → ``the 1990s.``,
   ``before 2031 .`` → ``before 2031.``, ``40% ,`` → ``40%,`` (not before another figure: ``1 , 2``),
-  ``rained ,`` → ``rained,`` after a word of a sentence (six words or more on the line: ``open .``
+  ``since 2014 ,"`` → ``since 2014,"`` (before a closing quote or bracket), ``(IDB) ,`` →
+  ``(IDB),`` (after an aside closed on its line), ``rained ,`` → ``rained,`` after a word of a sentence (six words or more on the line: ``open .``
   is a command); after a closing quote too (``the “car” .`` → ``the “car”.``, and ``” :`` →
   ``”:`` in English text only); ``the council ,and`` → ``the council, and`` (English text); and ``(if enough are found. )`` → ``(if enough are found.)``
   before the closer of a matched parenthesis, whatever the line. Ellipses stay. A space before
@@ -56,12 +57,16 @@ _EMPTY = re.compile(r"(?<=\s)(?:\(\s*\)|\[\s*\])")
 _SPACE_BEFORE = re.compile(r"(?<=[^\W_][^\W\d_])[ \t]+([.,])(?=\s|$|[\"”’)\]])")
 # ... and after a figure or a percentage ending a clause: "before 2031 .", "more than 40% ." (not
 # "1 , 2 , 3" or "3 . 5": a figure after the mark means a list or a decimal)
-# ("version 2 . and the next": a full stop after a figure must end the sentence)
+# ("version 2 . and the next": a full stop after a figure must end the sentence); a comma may end
+# a quotation: '"since 2014 ," said' -> '"since 2014," said' (not "1 ,000": a figure after it)
 _SPACE_BEFORE_FIGURE = re.compile(
     r"(?:(?<=\d)|(?<=\d%))[ \t]+([.,])"
-    r"(?:(?<=,)(?=\s|$)(?![ \t]*\d)|(?<=\.)(?=[ \t]*$|[ \t]+[A-Z\"“‘(]|[\"”’)\]]))",
+    r"(?:(?<=,)(?=\s|$|[\"”’)\]])(?![ \t]*\d)|(?<=\.)(?=[ \t]*$|[ \t]+[A-Z\"“‘(]|[\"”’)\]]))",
     re.MULTILINE,
 )
+# ... and after a closing parenthesis that ends an aside: "the Development Bank (IDB) , which"
+# (a word, figure or stop inside it: not a smiley's ":)")
+_SPACE_AFTER_PARENTHESIS = re.compile(r"(?<=[\w%.!?][)])[ \t]+([.,])(?=\s|$|[\"”’])")
 # ... and after a closing quote that ends a word or a sentence: 'the “car” .', 'observation” ,'
 # (colon and semicolon only in English text: French typography puts a space before them)
 _SPACE_AFTER_QUOTE = re.compile(r"(?<=[\w.,!?…][”’\"“»«])[ \t]+([.,:;])(?=\s|$)")
@@ -235,6 +240,12 @@ def _spaces(text: str, english: bool) -> list[_Candidate]:
         if len(text[line_start : m.start()].split()) < SPACE_BEFORE_MIN_WORDS:
             continue
         out.append((m.start(), m.start(1), "", "punct.space_before", f"space before {m.group(1)!r}"))
+    for m in _SPACE_AFTER_PARENTHESIS.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line = text[line_start : m.start()]
+        if line.rfind("(") < 0 or len(line.split()) < SPACE_BEFORE_MIN_WORDS:
+            continue  # the parenthesis must close one opened on its line ("a) , b)" stays)
+        out.append((m.start(), m.start(1), "", "punct.space_before", f"space before {m.group(1)!r} after a parenthesis"))
     for m in _SPACE_AFTER_QUOTE.finditer(text):
         if m.group(1) in ":;" and not english:
             continue
