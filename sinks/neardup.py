@@ -73,8 +73,10 @@ SEED = 1  # part of the stored signatures' meaning: never change it without a ne
 BANDS, ROWS = 32, 3
 MIN_SHINGLES = 10
 # A band key shared by more stored articles than this is a common passage (a stock paragraph, one
-# wire story carried by hundreds of feeds): its earliest owners stand for it. Without the cap a
-# lookup returns every copy, so writing grows slower as the store grows.
+# wire story carried by hundreds of feeds): its earliest owners stand for it. Band rows beyond the
+# cap are not written, and lookups read at most this many per key (buckets written before the cap
+# existed may hold more). Without it a lookup returns every copy, so writing grows slower as the
+# store grows.
 BUCKET_CAP = 16
 SCHEME = "oph1"  # how signatures are made (below); named in every band key
 _WORD = re.compile(r"\w+")
@@ -222,7 +224,12 @@ def _sign_long(i: int, norm: bytes, size: int, out: list[np.ndarray | None]) -> 
 
 
 def _sign_words(
-    words: np.ndarray, first: np.ndarray, nwords: np.ndarray, size: int, where: list[int], out: list[np.ndarray | None]
+    words: np.ndarray,
+    first: np.ndarray,
+    nwords: np.ndarray,
+    size: int,
+    where: list[int],
+    out: list[np.ndarray | None],
 ) -> None:
     """Signatures of texts given as word hashes (text k: ``words[first[k] : first[k] + nwords[k]]``),
     into ``out[where[k]]``."""
@@ -360,6 +367,7 @@ class NearDuplicateIndex:
         existing: Mapping[str, Existing],
         db: Any,
         fingerprints: Mapping[str, Fingerprint] | None = None,
+        hash_holders: Iterable[tuple[str, str, Any, Any]] = (),
     ) -> NearDuplicateBatch:
         """Take the index's lock and load the candidates of the rows with new content, through ``db``.
 
@@ -368,10 +376,14 @@ class NearDuplicateIndex:
         and is never a candidate for the hook, so it costs nothing here. ``fingerprints`` are those
         computed before the transaction (``fingerprint``); one made for other content than the row
         now has (the store changed in between) is not used, and missing ones are computed here.
+        ``hash_holders`` is what the sink passes ``plan_batch`` (``(content_hash, id, ...)`` of the
+        stored articles with one of the batch's hashes): rows it names exact copies are never
+        asked about, so their candidates are not loaded (``exact_copies``).
         ``db`` is a ``SqliteIndexDb`` or ``PostgresIndexDb`` over the sink's write transaction.
         """
         batch = NearDuplicateBatch(self, db)
         fresh = [r for r in rows if (e := existing.get(r.id)) is None or e.content_hash != r.content_hash]
+        batch.copies = exact_copies(rows, hash_holders)
         known = fingerprints or {}
         ready = {
             r.id: f for r in fresh if (f := known.get(r.id)) is not None and f.content_hash == r.content_hash
@@ -381,6 +393,22 @@ class NearDuplicateIndex:
             ready.update(self.fingerprint(missing))
         batch.load(fresh, ready)
         return batch
+
+
+def exact_copies(rows: Sequence[PreparedRow], hash_holders: Iterable[tuple[str, str, Any, Any]]) -> set[str]:
+    """Ids of the rows ``plan_batch`` is sure to store as exact duplicates, so never asks the
+    near-duplicate hook about: an article outside the batch holds their content, or an earlier
+    row of the batch carries it. (A holder that is itself in the batch may be changing its
+    content: such rows are left to be asked, which costs a lookup, never a wrong answer.)"""
+    batch_ids = {r.id for r in rows}
+    held = {h for h, aid, *_ in hash_holders if aid not in batch_ids}
+    seen: set[str] = set()
+    copies = set()
+    for r in rows:
+        if r.content_hash in held or r.content_hash in seen:
+            copies.add(r.id)
+        seen.add(r.content_hash)
+    return copies
 
 
 @dataclass(slots=True)
@@ -395,6 +423,7 @@ class NearDuplicateBatch:
     known: dict[str, _Known] = field(default_factory=dict)
     own: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # stored (sig_id, signature) by id
     shared: set[int] = field(default_factory=set)
+    copies: set[str] = field(default_factory=set)  # exact copies: never looked up (exact_copies)
 
     def load(self, rows: Sequence[PreparedRow], fingerprints: Mapping[str, Fingerprint]) -> None:
         for row in rows:
@@ -408,8 +437,15 @@ class NearDuplicateBatch:
         self.own = {aid: (sig_id, blob) for sig_id, aid, blob in self.db.stored([r.id for r in rows])}
         own_ids = {sig_id: aid for aid, (sig_id, _) in self.own.items()}
         flat = np.fromiter((k for ks in self.keys.values() for k in ks), dtype=np.int64)
-        wanted, counts = np.unique(flat, return_counts=True)
-        self.shared = set(wanted[counts > 1].tolist())  # keys of two or more rows of the batch
+        keys, counts = np.unique(flat, return_counts=True)
+        self.shared = set(keys[counts > 1].tolist())  # keys of two or more rows of the batch
+        # An exact copy's keys are its holder's: a store where one wire story runs in hundreds of
+        # feeds would otherwise look them all up again for every copy.
+        wanted = np.unique(
+            np.fromiter(
+                (k for aid, ks in self.keys.items() if aid not in self.copies for k in ks), dtype=np.int64
+            )
+        )
         # A rewritten article's stored version shares most keys with its new text: such a hit
         # matters only if another row of the batch has that key too.
         hits = [
@@ -579,9 +615,11 @@ class SqliteIndexDb:
         )
 
     def _insert_bands(self, keys: np.ndarray, owners: np.ndarray) -> None:
+        """Band rows, but none into a bucket that holds ``BUCKET_CAP`` owners already."""
         order = np.lexsort((owners, keys))  # in key order: fewer page visits
         self.conn.executemany(
-            "INSERT OR IGNORE INTO near_dup_bands (band_key, sig_id) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO near_dup_bands (band_key, sig_id) SELECT ?1, ?2 WHERE (SELECT count(*) "
+            f"FROM (SELECT 1 FROM near_dup_bands WHERE band_key = ?1 LIMIT {BUCKET_CAP})) < {BUCKET_CAP}",
             zip(keys[order].tolist(), owners[order].tolist(), strict=True),
         )
 
@@ -602,9 +640,7 @@ class SqliteIndexDb:
 # 16,000 band keys sent as a list cost psycopg ~13 ms to adapt; packed as big-endian bytes and
 # unpacked by the server, ~1 ms.
 def _unpack_int8(name: str) -> str:
-    return (
-        f"('x' || encode(substring(%({name})s::bytea FROM i * 8 + 1 FOR 8), 'hex'))::bit(64)::bigint"
-    )
+    return f"('x' || encode(substring(%({name})s::bytea FROM i * 8 + 1 FOR 8), 'hex'))::bit(64)::bigint"
 
 
 def _packed(values: Iterable[int]) -> bytes:
@@ -646,8 +682,10 @@ class PostgresIndexDb:
             self.cur.execute(capped.format(where=f"band_key = ANY('{literal}'::bigint[])").encode())
         else:
             self.cur.execute(
-                capped.format(where="band_key = ANY(ARRAY("
-                              f"SELECT {_unpack_int8('k')} FROM generate_series(0, length(%(k)s::bytea) / 8 - 1) AS i))"),
+                capped.format(
+                    where="band_key = ANY(ARRAY("
+                    f"SELECT {_unpack_int8('k')} FROM generate_series(0, length(%(k)s::bytea) / 8 - 1) AS i))"
+                ),
                 {"k": _packed(keys)},
             )
         return self.cur.fetchall()  # type: ignore[no-any-return]
@@ -698,8 +736,23 @@ class PostgresIndexDb:
             return
         keys = np.array([k for k, _ in pairs], dtype=np.int64)
         owners = np.array([s for _, s in pairs], dtype=np.int64)
-        with self.cur.copy("COPY near_dup_bands (band_key, sig_id) FROM STDIN (FORMAT BINARY)") as copy:
+        self._insert_bands(keys, owners)
+
+    def _insert_bands(self, keys: np.ndarray, owners: np.ndarray) -> None:
+        """Band rows, but none into a bucket that holds ``BUCKET_CAP`` owners already (the rows of
+        one batch for a key count after what its bucket held before, earliest first)."""
+        self.cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS fs_batch_bands (band_key bigint, sig_id bigint) ON COMMIT DELETE ROWS"
+        )
+        with self.cur.copy("COPY fs_batch_bands (band_key, sig_id) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(_binary_copy(keys, owners))
+        self.cur.execute(
+            "INSERT INTO near_dup_bands (band_key, sig_id) SELECT band_key, sig_id FROM ("
+            "SELECT band_key, sig_id, row_number() OVER (PARTITION BY band_key ORDER BY sig_id) AS nth "
+            "FROM fs_batch_bands) AS b WHERE nth + (SELECT count(*) FROM (SELECT 1 FROM near_dup_bands n "
+            f"WHERE n.band_key = b.band_key LIMIT {BUCKET_CAP}) AS held) <= {BUCKET_CAP}"
+        )
+        self.cur.execute("DELETE FROM fs_batch_bands")
 
     def add(self, fresh: list[tuple[str, bytes, list[int]]]) -> None:
         """Signatures and band keys of articles that have none stored."""
@@ -713,8 +766,7 @@ class PostgresIndexDb:
         sig_ids = dict(self.cur.fetchall())
         keys = np.fromiter(itertools.chain.from_iterable(ks for _, _, ks in fresh), dtype=np.int64)
         owners = np.repeat([sig_ids[aid] for aid, _, _ in fresh], [len(ks) for _, _, ks in fresh])
-        with self.cur.copy("COPY near_dup_bands (band_key, sig_id) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.write(_binary_copy(keys, owners.astype(np.int64)))
+        self._insert_bands(keys, owners.astype(np.int64))
 
 
 _COPY_ROW = np.dtype([("n", ">i2"), ("len1", ">i4"), ("v1", ">i8"), ("len2", ">i4"), ("v2", ">i8")])

@@ -45,6 +45,7 @@ from .serialize import (
     decode_record,
     feed_state_from_row,
     feed_state_values,
+    hashes_without_original,
     plan_batch,
     prepare_batch,
     record_to_article,
@@ -151,7 +152,6 @@ _V2 = [
         PRIMARY KEY (band_key, sig_id)
     )""",
 ]
-
 
 
 def _v3(conn: Any) -> None:
@@ -445,7 +445,9 @@ class PostgresSink:
                     stats.merge(one)
         return stats
 
-    def _apply(self, conn: Any, rows: list[PreparedRow], prints: dict[str, Fingerprint] | None = None) -> WriteStats:
+    def _apply(
+        self, conn: Any, rows: list[PreparedRow], prints: dict[str, Fingerprint] | None = None
+    ) -> WriteStats:
         ids = [r.id for r in rows]
         hashes = sorted({r.content_hash for r in rows})
         keys = sorted({_lock_key("id", i) for i in ids} | {_lock_key("hash", h) for h in hashes})
@@ -455,20 +457,17 @@ class PostgresSink:
             cur.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", (keys,))
             cur.execute(f"SELECT id, {', '.join(EXISTING_COLUMNS)} FROM articles WHERE id = ANY(%s)", (ids,))
             existing = {r[0]: Existing(*r[1:]) for r in cur.fetchall()}
+            holders = self._holders(cur, hashes, "AND duplicate_of IS NULL")
+            holders += self._holders(cur, hashes_without_original(rows, holders))
             near, index = self.near_duplicates, None
             if near is not None and not callable(near):  # a NearDuplicateIndex: own lock, candidates
                 from .neardup import PostgresIndexDb
 
-                index = near.begin(rows, existing, PostgresIndexDb(cur), prints)
+                index = near.begin(rows, existing, PostgresIndexDb(cur), prints, holders)
                 near = index.find
             now = cur.execute("SELECT clock_timestamp()").fetchone()[
                 0
             ]  # after the locks: follows commit order
-            cur.execute(
-                "SELECT content_hash, id, first_seen_at, duplicate_of FROM articles WHERE content_hash = ANY(%s)",
-                (hashes,),
-            )
-            holders = [tuple(r) for r in cur.fetchall()]
             plan = plan_batch(rows, existing, holders, now, near)  # type: ignore[arg-type]
             if index is not None:
                 index.store(plan.writes)
@@ -489,6 +488,17 @@ class PostgresSink:
         return WriteStats(
             new=plan.new, updated=plan.updated, unchanged=plan.unchanged, duplicates=plan.duplicates
         )
+
+    @staticmethod
+    def _holders(cur: Any, hashes: list[str], where: str = "") -> list[tuple[Any, ...]]:
+        """``(content_hash, id, first_seen_at, duplicate_of)`` of the stored articles with one of ``hashes``."""
+        if not hashes:
+            return []
+        cur.execute(
+            f"SELECT content_hash, id, first_seen_at, duplicate_of FROM articles WHERE content_hash = ANY(%s) {where}",
+            (hashes,),
+        )
+        return [tuple(r) for r in cur.fetchall()]
 
     def _ensure_temp_tables(self, cur: Any) -> None:
         # Session-private; ON COMMIT DELETE ROWS empties them even if a DELETE above was skipped.
@@ -609,7 +619,9 @@ class PostgresSink:
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         with self._lock:
-            rows = self._require().execute("SELECT id FROM articles WHERE id = ANY(%s)", (list(ids),)).fetchall()
+            rows = (
+                self._require().execute("SELECT id FROM articles WHERE id = ANY(%s)", (list(ids),)).fetchall()
+            )
         return {r[0] for r in rows}
 
     # --- feeds and state ---------------------------------------------------------------------

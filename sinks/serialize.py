@@ -458,6 +458,19 @@ MinHash/LSH index of ``neardup.py`` plugs in here (``SqliteSink(..., near_duplic
 NearDuplicateIndex(...))``); a plain callable works too. None is installed by default."""
 
 
+def hashes_without_original(
+    rows: Sequence[PreparedRow], originals: Iterable[tuple[str, str, Any, str | None]]
+) -> list[str]:
+    """The batch's content hashes for which ``plan_batch`` needs every stored holder, not only the
+    originals (``duplicate_of`` null) the sink read first: those with no original usable here (none
+    stored, or only one whose row in this batch changes its content). A wire story carried by
+    hundreds of feeds has one original and hundreds of copies: reading only the original keeps
+    the read flat as the store grows."""
+    new_hash = {r.id: r.content_hash for r in rows}
+    covered = {h for h, aid, _, _ in originals if new_hash.get(aid, h) == h}
+    return sorted({r.content_hash for r in rows} - covered)
+
+
 def plan_batch(
     rows: Sequence[PreparedRow],
     existing: Mapping[str, Existing],

@@ -41,6 +41,7 @@ from .serialize import (
     decode_record,
     feed_state_from_row,
     feed_state_values,
+    hashes_without_original,
     in_chunks,
     iso,
     plan_batch,
@@ -153,7 +154,6 @@ _V2 = [
         PRIMARY KEY (band_key, sig_id)
     ) WITHOUT ROWID""",
 ]
-
 
 
 def _v3(conn: sqlite3.Connection) -> None:
@@ -364,7 +364,8 @@ class SqliteSink:
         for chunk in in_chunks([r.id for r in rows]):
             stored.update(
                 conn.execute(
-                    f"SELECT id, content_hash FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                    f"SELECT id, content_hash FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
                 ).fetchall()
             )
         return index.fingerprint([r for r in rows if stored.get(r.id) != r.content_hash])
@@ -412,21 +413,13 @@ class SqliteSink:
                 chunk,
             ):
                 existing[r[0]] = Existing(*tuple(r)[1:])
-        holders: list[tuple[str, str, Any, str | None]] = []
-        for chunk in in_chunks(hashes):
-            holders += [
-                tuple(r)
-                for r in conn.execute(  # type: ignore[misc]
-                    f"SELECT content_hash, id, first_seen_at, duplicate_of FROM articles "
-                    f"WHERE content_hash IN ({', '.join('?' * len(chunk))})",
-                    chunk,
-                )
-            ]
+        holders = self._holders(conn, hashes, "AND duplicate_of IS NULL")
+        holders += self._holders(conn, hashes_without_original(rows, holders))
         near, index = self.near_duplicates, None
         if near is not None and not callable(near):  # a NearDuplicateIndex: its tables live in this store
             from .neardup import SqliteIndexDb
 
-            index = near.begin(rows, existing, SqliteIndexDb(conn), prints)
+            index = near.begin(rows, existing, SqliteIndexDb(conn), prints, holders)
             near = index.find
         plan = plan_batch(rows, existing, holders, now, near)
         if index is not None:
@@ -445,6 +438,23 @@ class SqliteSink:
         return WriteStats(
             new=plan.new, updated=plan.updated, unchanged=plan.unchanged, duplicates=plan.duplicates
         )
+
+    @staticmethod
+    def _holders(
+        conn: sqlite3.Connection, hashes: list[str], where: str = ""
+    ) -> list[tuple[str, str, Any, str | None]]:
+        """``(content_hash, id, first_seen_at, duplicate_of)`` of the stored articles with one of ``hashes``."""
+        out: list[tuple[str, str, Any, str | None]] = []
+        for chunk in in_chunks(hashes):
+            out += [
+                tuple(r)
+                for r in conn.execute(  # type: ignore[misc]
+                    f"SELECT content_hash, id, first_seen_at, duplicate_of FROM articles "
+                    f"WHERE content_hash IN ({', '.join('?' * len(chunk))}) {where}",
+                    chunk,
+                )
+            ]
+        return out
 
     def read_records(
         self,
@@ -517,8 +527,12 @@ class SqliteSink:
         with self._lock:
             conn = self._require()
             for chunk in in_chunks(list(ids)):
-                found.update(r[0] for r in conn.execute(
-                    f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+                found.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                    )
+                )
         return found
 
     # --- feeds and state ---------------------------------------------------------------------

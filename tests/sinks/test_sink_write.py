@@ -82,6 +82,26 @@ def test_exact_duplicate_across_feeds_points_at_the_earliest(store_url: str) -> 
         assert sink.count_articles() == 3  # duplicates are stored, marked
 
 
+def test_a_copy_of_an_original_that_changed_points_at_the_earliest_copy(store_url: str) -> None:
+    """The original of a story is corrected (new content); a later copy of its old text points at
+    the earliest copy that still carries it."""
+    original = make_article(3)
+    first_copy = replace(
+        original, id="https://mirror.example.net/rss#1", feed_url="https://mirror.example.net/rss"
+    )
+    late_copy = replace(
+        original, id="https://late.example.net/rss#9", feed_url="https://late.example.net/rss"
+    )
+    with open_sink(store_url) as sink:
+        sink.write_articles([original])
+        sink.write_articles([first_copy])
+        sink.write_articles([with_text(original, original.text + " Corrected.")])
+        assert sink.write_articles([late_copy]).duplicates == [late_copy.id]
+        recs = records(sink)
+    assert recs[late_copy.id]["duplicate_of"] == first_copy.id
+    assert recs[original.id]["duplicate_of"] is None
+
+
 def test_duplicates_within_one_batch(store_url: str) -> None:
     a = make_article(4)
     b = replace(a, id="zzz-copy", feed_url="https://other.example/rss")
