@@ -2,7 +2,8 @@
 
 Calls to subscribe, sign up for alerts, follow, support or donate to the newsroom, share the
 story or send tips; share and like widgets (and the share items under their header, in every
-language), comment widgets and comment-form debris, "The post ... appeared first on ...",
+language; a toolbar flattened into one glued line), comment widgets, comment-form debris and
+invitations to comment, login and account prompts, section and tag-page links, "The post ... appeared first on ...",
 "originally published on" and republishing footers, "Continue reading", related-article
 headings, lists and post navigation (lists only when they close the article and look like
 titles), wire sign-off codes, AI-assistant text (refusals, "Certainly! Below is a rewritten
@@ -16,12 +17,16 @@ How rules are applied (the rule format is documented in ``cleaners.rules``):
 
 1. The text is cut into units, one per non-blank line.
 2. Each unit is tried against the rules whose keywords it contains: first as a whole (after
-   unwrapping brackets and emphasis), then, for ``sentence`` rules, a run of sentences at its end
+   unwrapping brackets and emphasis; a line still carrying markup in a plain-text feed is tried on
+   its text without the tags), then, for ``sentence`` rules, a run of sentences at its end
    or start; stripping repeats while something matches, so a paragraph made of two boilerplate
    sentences goes entirely. A whole-unit match by rules chained to a heading (``after``) does not
-   stop the sentence cuts: the chain may not hold.
+   stop the sentence cuts: the chain may not hold. A chained rule is not tried at all below a unit
+   that none of its heads (nor itself) matched: it could never hold there, and some match any line.
 3. Position hints, ``after`` and ``before`` chains are checked against the units no rule matched (content),
-   so a "Leave a Comment" below a share block still counts as last. A rule that matched but failed
+   so a "Leave a Comment" below a share block still counts as last. A heading rule (``before``)
+   whose list is right below is tried before the unit's other rules ("Keep reading" above two
+   headlines heads them rather than being a lone "Continue reading" link). A rule that matched but failed
    them is a near miss (``feedscrub clean --explain``), and the unit stays.
 
 3b. Notices no rule names (rule ids ``notice.unedited``, ``notice.translated``,
@@ -65,6 +70,7 @@ _QUOTES = re.compile(r"[\"“”„«»]")
 _SENTENCE_GAP = re.compile(r"(?<=[.!?…])([\"”’»)\]]*)(\s+)")
 _WRAP_EDGE = re.compile(r"^[\s*_]+|[\s*_]+$")
 _PAIRS = {"(": ")", "[": "]"}
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,400})?/?>")
 # a marker opening a line before its words: an emoji, an arrow, a bullet, a dash ("📲 Join ...",
 # "► Read also: ...", ">> Continue reading"); quotes, brackets and currency signs are not markers
 _LEAD_MARK = re.compile(r"[^\w\s\"“”„‘’'«(\[¿¡#@$€£%]{1,4}\s+")
@@ -158,25 +164,38 @@ def find_units(text: str) -> list[Unit]:
 
 
 def _try_whole(rules: list[Rule], text: str, start: int, end: int) -> list[tuple[Rule, str]]:
-    """Every rule matching all of ``text[start:end]`` (unwrapped), in rule order."""
+    """Every rule matching all of ``text[start:end]`` (unwrapped), in rule order.
+
+    A line still carrying markup (a ``text/plain`` feed that ships ``<p>The post <a ...>...</a>
+    appeared first on ...</p>``) is matched on its text, tags left out."""
     a, b = unwrap(text[start:end])
     inner = text[start + a:start + b]
+    if "<" in inner and _TAG.search(inner):
+        bare = " ".join(_TAG.sub(" ", inner).split())
+        bare = re.sub(r" (?=[.,;:!?»)])", "", bare)  # "... <a>Valley Bulletin</a>." -> "... Bulletin."
+        a, b = unwrap(bare)
+        inner = bare[a:b]
     if not inner:
         return []
     return [(rule, inner) for rule in rules if rule.fullmatch(inner)]
 
 
 def match_unit(rules: list[Rule] | KeywordIndex, text: str, start: int, end: int,
-               keywords: tuple[str, ...] | None = None
+               keywords: tuple[str, ...] | None = None, prev_ids: frozenset[str] | None = None
                ) -> tuple[list[tuple[Rule, str]], list[tuple[Rule, int, int]]]:
     """Match one unit: the rules that take all of it, else the sentence runs cut at its edges.
 
     Returns ``(whole, cuts)``; ``whole`` lists ``(rule, matched text)`` for every rule that takes
     the unit entirely (possibly after cuts), ``cuts`` the partial matches as ``(rule, start, end)``
-    in ``text``. Positions are not checked here.
+    in ``text``. Positions are not checked here. ``prev_ids``: the ids of the rules matching the
+    unit before (None: unknown); a rule chained to others (``after``) is not tried unless one of
+    them, or the rule itself, is among them, since it could never hold.
     """
     index = rules if isinstance(rules, KeywordIndex) else KeywordIndex(rules)
     candidates = index.candidates(text[start:end].lower(), keywords)
+    if prev_ids is not None:
+        candidates = [r for r in candidates
+                      if not r.after or r.id in prev_ids or not r.after.isdisjoint(prev_ids)]
     if not candidates:
         return [], []
     cuts: list[tuple[Rule, int, int]] = []
@@ -285,8 +304,12 @@ class RemoveBoilerplate:
         index = self._index(ruleset, ctx)
         present = index.present(text.lower())  # one keyword scan per article, then per unit
         units = find_units(text)
+        prev_ids: frozenset[str] = frozenset()
         for u in units:
-            u.candidates, u.cuts = match_unit(index, text, u.start, u.end, present)
+            # a chained rule (``after``) can only hold right below a unit one of its heads matched:
+            # that cheap check comes before its regex (en.press_release_note matches any line)
+            u.candidates, u.cuts = match_unit(index, text, u.start, u.end, present, prev_ids)
+            prev_ids = frozenset(r.id for r, _ in u.candidates)
         if ruleset.notices is not None:
             enabled = {rid for rid in NOTICE_RULES if ctx.settings.rule_enabled(rid, ctx.document.source)}
             if enabled:
@@ -320,7 +343,7 @@ class RemoveBoilerplate:
                 if u.candidates and not u.content:
                     prev = units[i - 1] if i else None
                     headless: list[Rule] = []  # headings whose list stayed content: not tried again
-                    for rule, matched in u.candidates:
+                    for rule, matched in _heads_first(u.candidates, units, i):
                         ok = rule.position_ok(seen, total - seen)
                         if ok and rule.after:
                             ok = bool(prev and prev.whole and (prev.whole[0].id in rule.after
@@ -345,7 +368,9 @@ class RemoveBoilerplate:
                 rid = u.whole[0].id if u.whole else None
                 if picked[i] is not None and rid is not None and rid != picked[i]:
                     # a heading that fell back to another rule ("More from X:" closing the text,
-                    # then anywhere) gives the lines chained to it another chance
+                    # then anywhere) gives the lines chained to it another chance; the rule it left
+                    # is not tried again, or reopening those lines would bring it back (a loop)
+                    u.candidates = [c for c in u.candidates if c[0].id != picked[i]]
                     j = i + 1
                     while j < len(units) and units[j].candidates and units[j].content:
                         units[j].content = False
@@ -427,6 +452,20 @@ class RemoveBoilerplate:
         return StepResult("".join(out), edits=edits, evidence=evidence, near_misses=near)
 
 
+def _heads_first(candidates: list[tuple[Rule, str]], units: list[Unit], i: int) -> list[tuple[Rule, str]]:
+    """Unit ``i``'s candidates in the order they are tried: a heading rule (``before``) whose list
+    is right below it first, so "Keep reading" above two headlines takes them with it instead of
+    going alone as a "Keep reading" link; otherwise rule order."""
+    nxt = units[i + 1] if i + 1 < len(units) else None
+    if nxt is None or nxt.content or not any(r.before for r, _ in candidates):
+        return candidates
+    below = {r.id for r, _ in nxt.candidates}
+    heads = [c for c in candidates if c[0].before and not c[0].before.isdisjoint(below)]
+    if not heads:
+        return candidates
+    return heads + [c for c in candidates if not any(c is h for h in heads)]
+
+
 def _find_notices(text: str, units: list[Unit], slots: notices.NoticeSlots, enabled: set[str],
                   hints: list[str]) -> None:
     """Notices no rule named, by their slots: the whole unit when every sentence is one, else
@@ -467,6 +506,15 @@ def _find_notices(text: str, units: list[Unit], slots: notices.NoticeSlots, enab
                 if (slots.has("ai_meta", sent) or slots.has("ai_directive", sent)) and not _QUOTES.search(sent) \
                         and not slots.has("reported", sent):
                     kinds[k] = "notice.ai_text"
+        for k in range(1, len(spans)):
+            # a notice runs on: "This item is distributed automatically from our wire partners. It
+            # has not been reviewed or edited by our journalists." (the second sentence says so
+            # of the text the first one named; with a translation notice, the pair is unedited)
+            if kinds[k] is None and kinds[k - 1] in ("notice.unedited", "notice.translated") \
+                    and notices.runs_on_unreviewed(inner[spans[k][0]:spans[k][1]], slots):
+                kinds[k] = "notice.unedited" if "notice.unedited" in enabled else kinds[k - 1]
+                if kinds[k] == "notice.unedited" and kinds[k - 1] == "notice.translated":
+                    kinds[k - 1] = "notice.unedited"
         if not any(kinds):
             continue
         if all(kinds):

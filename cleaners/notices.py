@@ -34,7 +34,10 @@ Decision (``classify``): a sentence of at most ``MAX_WORDS`` words, without quot
 ``cleaners.boilerplate`` applies the result to units no rule matched: the whole unit when every
 sentence is a notice, else the run of notice sentences at its start or end; a sentence with an
 ``ai_meta`` or ``ai_directive`` slot right after a ``notice.ai_text`` sentence joins it ("... For
-accurate information, please contact the library directly."). A process opening the sentence
+accurate information, please contact the library directly."), and a short one with an
+``unreviewed`` slot right after a ``notice.unedited`` or ``notice.translated`` sentence joins it as
+``notice.unedited`` ("... from our wire partners. It has not been reviewed by our editors.";
+``runs_on_unreviewed``). A process opening the sentence
 counts only before a label end or a clause about the text ("Auto-generated]", "Machine translation
 by ..."), not before a noun it qualifies ("Auto-generated captions were wrong").
 
@@ -48,11 +51,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["MAX_WORDS", "SELF_WITHIN", "SLOTS", "NoticeSlots", "classify", "compile_slots", "split_sentences"]
+__all__ = ["MAX_WORDS", "RUN_ON_MAX_WORDS", "SELF_WITHIN", "SLOTS", "NoticeSlots", "classify", "compile_slots",
+           "runs_on_unreviewed", "split_sentences"]
 
 SLOTS = ("self", "translated", "automated", "unreviewed", "reported", "ai_directive", "ai_meta")
 MAX_WORDS = 45
 SELF_WITHIN = 32  # characters before "this article" (a label, "Except for the headline,")
+RUN_ON_MAX_WORDS = 20  # a sentence joining the notice before it ("It has not been reviewed.")
 _QUOTE = re.compile(r"[\"“”„«»]")
 _SENTENCE = re.compile(r"(?<=[.!?…])[\"”’»)\]]*\s+")
 
@@ -132,6 +137,16 @@ def classify(sentence: str, slots: NoticeSlots) -> tuple[str, list[str]] | None:
     if slots.has("ai_directive", s) and slots.has("ai_meta", s):
         return "notice.ai_text", ["ai_directive", "ai_meta"]
     return None
+
+
+def runs_on_unreviewed(sentence: str, slots: NoticeSlots) -> bool:
+    """Does ``sentence``, right after a notice about the text, say that no person checked it
+    ("It has not been reviewed or edited by X journalists.", "No fue revisado por la redacción.")?
+    Short, an ``unreviewed`` slot, no quotation marks or ``reported`` word: the caller joins it to
+    the notice before it."""
+    s = sentence.strip()
+    return bool(s) and s.count(" ") < RUN_ON_MAX_WORDS and not _QUOTE.search(s) \
+        and not slots.has("reported", s) and slots.has("unreviewed", s)
 
 
 def _self_leads(s: str, slots: NoticeSlots) -> bool:

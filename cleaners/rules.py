@@ -15,6 +15,7 @@ A rule pack is a YAML mapping::
         flag: unedited_feed        # optional: the flag a match raises (with the matched text)
         position: {last: 3}        # optional: {first: N} | {last: N} | {edge: N}; plus {min_before: N}
         after: [en.related_header] # optional: only right after a unit removed by one of these
+                                   # (not even tried below a unit none of them matched)
         before: [en.related_item]  # optional: only right before one of these, or last of all
         max_words: 40              # optional: longer units never match (cheap guard)
         keywords: [newsletter]     # optional prefilter: lowercase substrings, one must occur

@@ -236,3 +236,43 @@ def test_call_inside_the_article_needs_a_higher_score():
     assert weak in res.text
     assert any(ev.rule == "edge.cta" and "inside the article" in ev.text for ev in res.near_misses)
     assert weak not in clean(body + "\n\n" + weak).text  # at the edge it goes
+
+
+def test_chained_rules_are_not_tried_below_a_line_none_of_their_heads_matched():
+    from feedscrub.cleaners.boilerplate import match_unit
+
+    line = "Jane Ruiz, press officer, 555-0134"  # en.press_release_note's pattern takes any line
+    note = RESOURCES.rules.by_id["en.press_release_note"]
+    whole, _ = match_unit([note], line, 0, len(line), prev_ids=frozenset())
+    assert whole == []  # the line above matched no heading: the regex is skipped
+    whole, _ = match_unit([note], line, 0, len(line), prev_ids=frozenset({"en.press_release_tail"}))
+    assert [r.id for r, _ in whole] == ["en.press_release_note"]
+    whole, _ = match_unit([note], line, 0, len(line))  # unknown (None): tried as before
+    assert [r.id for r, _ in whole] == ["en.press_release_note"]
+
+
+def test_press_release_contact_block_still_closes_the_text():
+    text = ARTICLE + "Media contact:\nJane Ruiz, press officer, 555-0134\n"
+    res = clean(text)
+    assert "Jane Ruiz" not in res.text
+    assert {e.rule for e in res.edits} == {"en.press_release_tail", "en.press_release_note"}
+
+
+def test_a_heading_takes_its_list_before_a_link_rule_takes_it_alone():
+    # "Keep reading" is also a "Continue reading" link; above two headlines it heads them
+    text = ARTICLE + "Keep reading\n\nHarbour office adds Saturday hours\n\nFerry crew wins safety award\n"
+    res = clean(text)
+    assert res.text.strip() == ARTICLE.strip()
+    assert res.edits[0].rule == "en.related_header"
+    alone = ARTICLE + "Keep reading →\n"  # no list below: the link rule
+    assert [e.rule for e in clean(alone).edits] == ["en.continue_reading"]
+
+
+def test_markup_in_a_plain_text_feed_is_matched_on_its_text():
+    footer = ('<p>The post <a href="https://quay.example/ferry/">Ferry adds sailings</a> appeared first on '
+              '<a href="https://quay.example">Quay News</a>.</p>')
+    res = clean(ARTICLE + footer)
+    assert "appeared first" not in res.text and "Tickets can be bought" in res.text
+    assert [e.rule for e in res.edits] == ["en.post_appeared_first"]
+    story = '<p>The council said <a href="https://town.example/plan">the plan</a> would be published in June.</p>'
+    assert clean(ARTICLE + story).text.endswith(story)

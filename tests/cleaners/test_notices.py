@@ -69,6 +69,29 @@ def test_notice_glued_to_the_last_paragraph_takes_only_its_sentence():
     assert res.flags.unedited_feed
 
 
+def test_unreviewed_sentence_after_a_notice_joins_it():
+    # the second sentence says no person checked the text the first one named
+    notice = ("Note to subscribers: this report is relayed automatically from our wire partners. "
+              "It has not been checked or edited by Harbour Ledger staff.")
+    res = clean(BODY + notice)
+    assert "relayed automatically" not in res.text and "Harbour Ledger staff" not in res.text
+    assert "Dorado said" in res.text
+    assert res.flags.unedited_feed
+
+
+def test_translation_notice_and_unreviewed_sentence_are_unedited_together():
+    res = clean(BODY + "Este texto fue traducido automáticamente. No ha sido revisado por la redacción.")
+    assert "traducido" not in res.text and "revisado" not in res.text
+    assert res.flags.unedited_feed
+
+
+def test_unreviewed_sentence_without_a_notice_before_it_stays():
+    text = BODY + "The inspection report has not been reviewed by the board yet."
+    res = clean(text)
+    assert res.text == text.strip()
+    assert not res.flags.unedited_feed
+
+
 def test_news_sentence_quoting_a_notice_stays():
     text = BODY + ("Readers complained after the site ran a banner saying the story was translated "
                    "automatically and published without review.")
