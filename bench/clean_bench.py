@@ -36,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import Article, articles
+from machine import reference_cpu_s
 
 
 def make_pipeline():  # type: ignore[no-untyped-def]
@@ -180,7 +181,7 @@ def main() -> int:
     if traf is not None:
         rows.append(("trafilatura.extract per HTML article", f"{1000 * traf:.1f} ms; pipeline/trafilatura {r['pipe_wall'] / n / traf:.2f}x"))
     figures: dict[str, Any] = {
-        "n": n, "baseline_s": round(base, 3), "pipeline_s": round(pipe, 3), "ratio": round(pipe / base, 3),
+        "n": n, "reference_cpu_s": reference_cpu_s(), "baseline_s": round(base, 3), "pipeline_s": round(pipe, 3), "ratio": round(pipe / base, 3),
         "ratio_wall": round(r["pipe_wall"] / r["base_wall"], 3), "articles_per_s": round(n / pipe, 1),
         "steps_ms": {k: round(1000 * v / n, 3) for k, v in steps},
     }

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import article
 from fetch_bench import FeedServer
+from machine import reference_cpu_s
 
 
 def feed_bodies(distinct: int = 250, items: int = 20, seed: int = 11) -> list[bytes]:
@@ -260,6 +261,7 @@ def main() -> int:
         figures: dict[str, object] = {"mode": args.mode, "feeds": args.feeds, "items": 20 * args.feeds,
                                       "latency_ms": args.latency_ms, "cores": os.cpu_count(),
                                       "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
+                                      "reference_cpu_s": reference_cpu_s(),
                                       "prefect_start_s": round(warm_up_prefect(tmp), 1)}
         if args.mode == "overhead":
             loop_wall, loop_cpu, n = plain_loop(served.urls(args.feeds), f"sqlite:///{tmp / 'loop.db'}")

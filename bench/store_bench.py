@@ -35,9 +35,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "sinks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from feedscrub.sinks import open_sink
 from feedscrub.sinks.export import export_articles
+from machine import reference_cpu_s
 from sink_factory import make_article, with_text
 
 from feedscrub.models import Article
@@ -214,7 +216,8 @@ def main() -> None:
                 )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("figures: " + "; ".join(f"{k}={v:.0f}/s" for k, v in figures.items()), flush=True)
+    print("figures: " + "; ".join(f"{k}={v:.0f}/s" for k, v in figures.items())
+          + f"; reference_cpu_s={reference_cpu_s()}", flush=True)
 
 
 if __name__ == "__main__":
