@@ -19,7 +19,7 @@ stripping it; it turns what the steps found into:
   density; patterns in ``config/translationese.yaml``, carried by ``ctx.resources``) adds a
   second score, ``translationese_score``: one reported leftover with a couple of calques, or
   several calques alone, flag; the higher score counts (translationese is looked for only in
-  English text the leftovers alone leave under the threshold). Evidence names each rule, the text
+  English text the leftovers alone leave under ``MT_SURE_SCORE``). Evidence names each rule, the text
   it matched, the points and the threshold;
 - ``title``: ``cleaners.titles.clean_title`` when that module is there (its edits are added);
 - ``foreign_fragments``: re-anchored from the ``foreign`` step's output to the FINAL text, through
@@ -83,6 +83,9 @@ MT_MIN_WORDS = 300  # shorter texts are scored as if this long (a short text is 
 # from two rules (one leftover and a couple of calques), or from translationese alone at
 # MT_TRANSLATIONESE_MIN_SUPPORT points from MT_TRANSLATIONESE_ALONE_RULES rules (no single habit
 # of a writer flags an article).
+# Translationese is looked for unless the leftovers alone score at least this: a borderline flag
+# (two single-word leftovers) is backed by its calques in the evidence.
+MT_SURE_SCORE = 0.75
 MT_TRANSLATIONESE_MIN_SUPPORT = 3.0
 MT_TRANSLATIONESE_LEFTOVER_CAP = 2.0
 MT_TRANSLATIONESE_WITH_LEFTOVER = 1.5
@@ -261,7 +264,7 @@ def finish(ctx: Context, text: str) -> CleanResult:
     # looked for only in English text whose leftovers alone do not already decide
     source = ctx.document.source
     tr = TranslationeseReport()
-    if lang == "en" and score < ctx.settings.machine_translated_threshold:
+    if lang == "en" and score < max(ctx.settings.machine_translated_threshold, MT_SURE_SCORE):
         tr = find_translationese(
             final,
             getattr(ctx.resources, "translationese", None),

@@ -96,7 +96,10 @@ What is *not* a leftover, and never reported:
   l'oignon``, ``arepas de huevo``: every content word a dish word, or one in a food article);
   streets, buildings and institutions after their head (``Via dei Tribunali``, ``Rua do
   Ouvidor``: ``_after_name_head``); terms introduced by a naming verb or followed by a gloss
-  (``known as the oficina do segredo``, ``saudade (literally, longing)``). A fragment of noun,
+  (``known as the oficina do segredo``, ``saudade (literally, longing)``); leftovers quoted as
+  examples, bracketed ones too (``phrases such as "the president of [el país]"``:
+  ``quoted_as_example``, the one notion the glossary repair and ``cleaners.translationese`` share,
+  so a news story about translation errors passes untouched). A fragment of noun,
   link and noun (``festa da cidade``) is reported with confidence at most 0.5, so that
   ``machine_translated`` counts it half: a term more than a leftover. ``the Serra da Canastra e
   do Cerrado`` joins two places (a geographic head, ``place_features``), so its ``e do`` is one;
@@ -157,6 +160,7 @@ __all__ = [
     "english_frequency",
     "find_fragments",
     "find_name_glosses",
+    "quoted_as_example",
 ]
 
 CANDIDATE_LANGS = ("es", "pt", "fr", "it", "de")
@@ -210,6 +214,8 @@ SINGLE_MIN_RATIO = 2.5
 MAX_CAPS_RUN = 3  # a longer run of ALL-CAPS words is a name or a heading, not a leftover
 BRACKET_MIN_SCORE = 2.0
 ENGLISH_FUNCTION_FREQ = 1e-3  # "and", "with": a fragment never grows over one
+PLAIN_FOREIGN_MAX_EN_FREQ = 1e-6  # a run of plainly foreign words needs each this rare in English
+PLAIN_FOREIGN_THRESHOLD_FACTOR = 2.0  # ... and twice the run threshold (two sure words)
 STRONG_RATIO = 2.0  # a connector run of words each 100x likelier in L needs no function word
 RATIO_CAP = 4.0  # one rare word must not make a fragment on its own
 
@@ -265,6 +271,10 @@ SINGLE_CONNECTORS = _wordset(
     # prepositions too rare for SINGLE_LEFTOVERS' frequency floor, never English: "174 passengers,
     # conforme informed the operator" (as, according to)
     "conforme consoante "
+    # ... and others of the kind: "lost ten percent, gemäß the measurements", "malgré the rain",
+    # "nonostante the protests", "perante the court", "mientras the government negotiates"
+    "gemäß angesichts aufgrund bezüglich infolge mittels seitens anlässlich malgré parmi envers "
+    "perante nonostante malgrado tranne mientras "
     # "as well as", "that is": "funds for the farmers, nonché for the transport"
     "nonché ossia ovvero sprich "
     # focusing adverbs ("notably", "especially", "mainly"), never English: "financed notamment par
@@ -647,6 +657,11 @@ def find_fragments(
                 found.append(_make(text, words[i:j], lang, run_threshold, langs))
             i = j
             continue
+        if lang and j - i == 1 and _article_cognate_phrase(words, i, lang, lex):
+            if not any(a < words[i + 2].end and words[i].start < b for a, b in taken):
+                found.append(_make(text, words[i : i + 3], lang, run_threshold, langs))
+            i += 3
+            continue
         if lang and _leftover_before_noun(words, i, j, lang, lex):
             if not any(a < words[j].end and words[i].start < b for a, b in taken):
                 found.append(_make(text, words[i : j + 1], lang, score + lex.ratio(words[j].low, lang)[0], langs))
@@ -655,9 +670,10 @@ def find_fragments(
         if lang and (_is_name_part(words, i, j, lang, lex) or _acronym_name(text, words, i, j)):
             i = j  # a shorter run inside a name is still part of the name
             continue
-        if lang and score < run_threshold and j < n and not words[j - 1].glued_after:
-            # "the Navy e do Exército": function words leading into a capitalised noun of L that
-            # English does not know (an institution named in L) are one leftover with it
+        if lang and j < n and not words[j - 1].glued_after and (score < run_threshold or j - i <= 2):
+            # "the Navy e do Exército", "the Air Force e da Marinha": function words leading into a
+            # capitalised noun of L that English does not know (an institution named in L) are one
+            # leftover with it
             nxt = words[j]
             r_next, f_next = lex.ratio(nxt.low, lang) if nxt.low else (0.0, 0.0)
             # ... but not inside a name: "Da Gino al Parlamento" (after a name-like capital)
@@ -666,8 +682,10 @@ def find_fragments(
                 # a personal name after a capital ("Da Gino"), not English words ("Air Force")
                 or (i > 1 and words[i - 2].cap and not words[i - 2].glued_after
                     and lex.en_freq(words[i - 1].low) < 1e-5))
+            # ... nor before a longer name: "e dalla Regione Lombardia" (the leftover is "e dalla")
+            longer = j + 1 < n and not nxt.glued_after and (words[j + 1].cap or words[j + 1].upper)
             if nxt.cap and r_next >= STRONG_RATIO and f_next >= 1e-5 and lex.en_freq(nxt.low) < 1e-7 \
-                    and not in_name:
+                    and not in_name and not longer:
                 j += 1
                 run = words[i:j]
                 score += r_next
@@ -683,6 +701,9 @@ def find_fragments(
                 text, run
             ):
                 j = _extend(words, j, lang, lex)
+                if j - i == 1 and w.cap and j < n and not words[j].low and words[j].text[:1].isdigit() \
+                        and text.startswith(",", words[j].end):
+                    j += 1  # "Nel 2024, the fee": the phrase opening the sentence, year and all
                 run = words[i:j]
                 found.append(_make(text, run, lang, score, langs))
             i = j
@@ -1252,13 +1273,18 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
         # one of its words is plainly L ("[LA TIMES]", "[THE MINISTER]" are not).
         shouted = m.group(1) == m.group(1).upper()
         names = any(w.upper for w in inner) and not shouted
+        openers: list[tuple[float, str]] = []
         for lang in CANDIDATE_LANGS:
             if names and lang != "de":
                 continue
             if shouted and not any(lex.ratio(w.low, lang)[0] >= STRONG_RATIO for w in inner):
                 continue
             r0, f0 = lex.ratio(inner[0].low, lang)
-            if f0 < FUNCTION_MIN_FREQ or r0 < 0:
+            # "[a capital] counts, ...": an article English shares, but an editor's bracket opening
+            # a sentence would be capitalised ("[The capital] counts"): a tool's marker
+            lowercase_opener = (not inner[0].cap and not shouted and _sentence_start(text, m.start())
+                                and f0 >= FUNCTION_MIN_FREQ)
+            if f0 < FUNCTION_MIN_FREQ or (r0 < 0 and not lowercase_opener):
                 continue
             if any(w.cap for w in inner[1:]) and lang != "de" and r0 < 1.0 and not all(
                 lex.ratio(w.low, lang)[0] >= STRONG_RATIO for w in inner[1:]
@@ -1275,6 +1301,13 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
             if score >= BRACKET_MIN_SCORE:
                 out.append(Found(m.start(1), m.end(1), m.group(1), lang, max(score, 3.5), m.start(), m.end()))
                 break
+            if lowercase_opener and all(_cognate(r, f) for r, f in rest):
+                openers.append((score, lang))
+        else:
+            if openers:  # "a capital" reads as es and pt: the article's other leftovers decide
+                best_lang = max(openers)[1]
+                out.append(Found(m.start(1), m.end(1), m.group(1), best_lang, 3.5, m.start(), m.end(),
+                                 langs=tuple(sorted(lg for _, lg in openers))))
     return out
 
 
@@ -1363,6 +1396,13 @@ _BARE_COMPOUNDING = _wordset("de a con en di à la sur sous")
 _NOUN_LINKS_STRICT = _wordset("sur sous")
 
 
+_JOINED_ARTICLES = _wordset("el la los las il lo gli le les o os a as um uma un une der die das den")
+# ... or a preposition contracted with one: "Acireale e sui comuni of the slope"
+_JOINED_LINKS = _JOINED_ARTICLES | _wordset(
+    "al del sul sui sulla sulle nel nei nella nelle dal dai dalla dalle degli della delle "
+    "do da dos das no na nos nas ao aos du des au aux")
+
+
 def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
     """A thing named in the other language: a dish, a genre, a title.
 
@@ -1418,7 +1458,10 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
             # "risotto alla milanese", "linguine alle cozze", "penne all'arrabbiata": a dish
             # English borrowed (known to L, or to neither list) with its dressing in L
             return True
-    if prev.cap and lang in lex.leanings(prev.low) and not _sentence_start(text, prev.start):
+    if prev.cap and lang in lex.leanings(prev.low) and not _sentence_start(text, prev.start) \
+            and not (len(run) >= 3 and run[0].low in CONJUNCTIONS and run[1].low in _JOINED_LINKS):
+        # (not "energy from Colombia y el alquiler of barges": a conjunction and an article join a
+        # leftover to the name; titles do not open so)
         content = any(lex.ratio(w.low, lang)[1] < FUNCTION_MIN_FREQ for w in run)
         ends_clause = bool(run[-1].glued_after) or j >= len(words)
         if content or ends_clause:
@@ -1468,6 +1511,9 @@ def _opens_sentence_leftover(
             return True
         if not w.glued_after and nxt.low in ENGLISH_DETERMINERS and not nxt.cap:
             return True
+    if w.low in PREPOSITIONS_BEFORE_NUMBERS and not w.glued_after and not nxt.low \
+            and nxt.text[:1].isdigit():
+        return True  # "Nel 2024, the fee collected", "Desde 2019 the line": never English
     if not _next_lowercase(words, i):
         if w.glued_after or not nxt.cap or w.low not in SINGLE_LEFTOVERS or "de" not in lean:
             return False
@@ -1496,6 +1542,10 @@ def _best(run: list[_Word], langs: set[str], lex: _Lexicon) -> tuple[str | None,
     return best, best_score
 
 
+# words that may open a plainly foreign run though English knows them a little ("salvo")
+_PLAIN_RUN_OPENERS = _wordset("salvo")
+
+
 def _accept(
     run: list[_Word], lang: str, score: float, lex: _Lexicon, threshold: float, words: list[_Word], k: int
 ) -> bool:
@@ -1512,7 +1562,18 @@ def _accept(
         all_foreign = any(w.low in SINGLE_CONNECTORS for w in run) and all(
             lex.leanings(w.low)[lang][0] >= STRONG_RATIO for w in run
         )
-        return (has_function or all_foreign) and score >= threshold
+        if has_function or all_foreign:
+            return score >= threshold
+        # or every word lowercase, plainly of L and unknown to English, at twice the threshold (not
+        # "vino rosso", 4.2): "quase todas of small dimension", "salvo nuove emissioni" (a dish or
+        # a term is let pass by _drop_deliberate)
+        if score < PLAIN_FOREIGN_THRESHOLD_FACTOR * threshold:
+            return False
+        return all(
+            not w.cap and lex.en_freq(w.low) < PLAIN_FOREIGN_MAX_EN_FREQ
+            and lex.leanings(w.low)[lang][0] >= STRONG_RATIO
+            for w in run if w is not run[0] or w.low not in _PLAIN_RUN_OPENERS
+        ) and sum(lex.leanings(w.low)[lang][0] >= STRONG_RATIO for w in run) >= 2
     w = run[0]
     if w.low in SINGLE_CONNECTORS and not w.upper and lex.en_freq(w.low) <= SINGLE_MAX_EN_FREQ:
         return True
@@ -1625,6 +1686,40 @@ _GLOSS_AFTER = re.compile(
 )
 
 
+# a quotation that opens right after one of these phrases is quoted as an example of an error
+_QUOTATION_OPENERS = {"“": "”", "\"": "\"", "«": "»", "„": "“”\"", "‘": "’", "'": "'’"}
+_EXAMPLE_QUOTE_REACH = 200  # how far back the quotation may open
+_NEXT_EXAMPLE = re.compile(r"[”\"»’'](?:,? and|,? or|,)[ \t]*[“\"«‘']$")
+
+
+def quoted_as_example(text: str, pos: int, depth: int = 0) -> bool:
+    """Whether ``pos`` lies inside a quotation given as an example of an error or a term:
+    'phrases such as "the president of [el país]"', 'words like «según the ministry»', 'the
+    expression “a nível de”'. One notion for every step: the foreign detector does not report such
+    a leftover, the glossary does not repair it, and the machine-translation score does not count
+    it or the translationese around it (a news story about translation errors stays untouched)."""
+    lo = max(0, pos - _EXAMPLE_QUOTE_REACH)
+    q = pos - 1
+    while q >= lo:
+        ch = text[q]
+        if ch == "\n":
+            return False
+        closers = _QUOTATION_OPENERS.get(ch)
+        if closers is not None:
+            if ch in "\"'" and q > 0 and (text[q - 1].isalnum() or text[q - 1] in ".,;:!?"):
+                q -= 1  # a closing straight quote (or an apostrophe): keep looking back
+                continue
+            if any(c in text[q + 1 : pos] for c in closers):
+                return False  # the quotation closed before ``pos``
+            if _NAMING_BEFORE.search(text, max(0, q - 40), q + 1):
+                return True
+            # the next example of a list: 'phrases such as "según the" and "y la"'
+            listed = _NEXT_EXAMPLE.search(text, max(0, q - 12), q + 1)
+            return listed is not None and depth < 6 and quoted_as_example(text, listed.start(), depth + 1)
+        q -= 1
+    return False
+
+
 def _culinary(w: _Word, lw: Loanwords) -> bool:
     low = w.low
     m = _ELISION.match(low)
@@ -1682,6 +1777,8 @@ def _drop_deliberate(
     food: bool | None = None
     out = []
     for f in found:
+        if quoted_as_example(text, f.bracket_start if f.bracket_start >= 0 else f.start):
+            continue  # 'phrases such as "the president of [el país]"': an example, not a leftover
         i = bisect.bisect_left(starts, f.start)
         j = bisect.bisect_left(starts, f.end)
         if i >= j or words[i].start != f.start:
@@ -1849,6 +1946,37 @@ def _caps_dateline(text: str, words: list[_Word], i: int, k: int) -> bool:
     return not text[line_start : words[a].start].strip(" \t" + _LEAD)
 
 
+# articles of L that open a noun phrase left untranslated ("el sector exportador", "et le
+# personnel"); not "a", "o", "die" (English words)
+_NOUN_PHRASE_ARTICLES = _wordset("el los las le les il gli lo la os der das den")
+COGNATE_MIN_FREQ = 3e-5
+COGNATE_MIN_RATIO = -0.3
+
+
+def _cognate(r: float, f: float) -> bool:
+    """A word as much of L as of English (``sector``, ``personnel``, ``capital``, ``regime``)."""
+    return f >= COGNATE_MIN_FREQ and r >= COGNATE_MIN_RATIO
+
+
+def _article_cognate_phrase(words: list[_Word], i: int, lang: str, lex: _Lexicon) -> bool:
+    """``and el sector exportador asked``, ``il settore turistico``, ``le personnel soignant``: a
+    lowercase article of L after lowercase English, a word L shares with English, then a word
+    plainly of L that English does not know; a noun phrase the tool left untranslated."""
+    if i == 0 or i + 2 >= len(words):
+        return False
+    prev, w, mid, last = words[i - 1], words[i], words[i + 1], words[i + 2]
+    if w.low not in _NOUN_PHRASE_ARTICLES or w.cap or w.upper or w.glued_after or mid.glued_after:
+        return False
+    if not prev.low or prev.cap or prev.upper or prev.masked or mid.masked or last.masked:
+        return False
+    if mid.cap or mid.upper or last.cap or last.upper or not mid.low or not last.low:
+        return False
+    if lang not in lex.leanings(w.low) or not _cognate(*lex.ratio(mid.low, lang)):
+        return False
+    r, f = lex.ratio(last.low, lang)
+    return r >= STRONG_RATIO and f >= 1e-6 and lex.en_freq(last.low) < 1e-7
+
+
 def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
     """Grow an accepted fragment over the foreign words that finish it.
 
@@ -1872,6 +2000,13 @@ def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
                 best = k + 1
             break
         plainly = r >= RUN_WORD_MIN_RATIO and f >= 1e-6 and fen < COMMON_ENGLISH_FREQ
+        if k == j and j >= 2 and words[k - 1].low in _NOUN_PHRASE_ARTICLES \
+                and words[k - 2].low in CONJUNCTIONS and _cognate(r, f):
+            # "et le personnel", "e il regime": a noun joined by a conjunction, a word of L too (not
+            # "où la circulation": a clause goes on in English)
+            best = k + 1
+        if k > best and f >= FUNCTION_MIN_FREQ:
+            break  # "y pidió support del gobierno": English between, a new leftover after it
         if plainly:
             best = k + 1
         elif f < 1e-6:
@@ -1889,6 +2024,10 @@ def _make(text: str, run: list[_Word], lang: str, score: float, langs: set[str])
     return f
 
 
+# a single word from the curated lists (SINGLE_LEFTOVERS, SINGLE_CONNECTORS) is no near-threshold
+# guess: its run score is low only because it is one word
+SURE_SINGLE_WORDS = SINGLE_LEFTOVERS | SINGLE_CONNECTORS
+SURE_SINGLE_CONFIDENCE = 0.6
 SET_PHRASE_CONFIDENCE = 0.5  # below flags.MT_STRONG_FRAGMENT: a set phrase counts half
 
 
@@ -1896,6 +2035,8 @@ def _confidence(f: Found) -> float:
     """Map a run score to 0..1 for reporting (4 is a confident single word, 7+ a sure pair); a set
     phrase (noun, link, noun) at most ``SET_PHRASE_CONFIDENCE``."""
     c = min(1.0, f.score / 7.0)
+    if f.bracket_start < 0 and f.text.lower() in SURE_SINGLE_WORDS:
+        c = max(c, SURE_SINGLE_CONFIDENCE)  # "Laut the court", "sowie the number": never English
     return round(min(c, SET_PHRASE_CONFIDENCE) if f.set_phrase else c, 3)
 
 
@@ -1944,7 +2085,8 @@ class FindForeignFragments:
         near_misses = [Evidence(f"foreign.{f.lang}", f.text, _confidence(f)) for f in near]
         source = ctx.document.source
         glosses = find_name_glosses(text) if ctx.settings.rule_enabled("foreign.name_gloss", source) else []
-        glosses = [g for g in glosses if not any(f.start < g[1] and g[0] < f.end for f in found)]
+        glosses = [g for g in glosses if not any(f.start < g[1] and g[0] < f.end for f in found)
+                   and not quoted_as_example(text, g[0])]
         if not found and not glosses:
             return StepResult(text, near_misses=near_misses)
         glossary = getattr(ctx.resources, "glossary", None) or {}
@@ -1970,6 +2112,8 @@ class FindForeignFragments:
                 if english and english[:1].isupper() and not _sentence_start(text, f.bracket_start) \
                         and english.split()[0] in ("The", "A", "An"):
                     english = english[0].lower() + english[1:]  # "asked [l'État] for" -> "the state"
+                elif english and english[:1].islower() and _sentence_start(text, f.bracket_start):
+                    english = english[0].upper() + english[1:]  # "[a capital] counts" -> "The capital"
                 if english is not None and ctx.settings.rule_enabled("foreign.glossary", source):
                     repair = (
                         "foreign.glossary",

@@ -13,6 +13,8 @@ with the leftovers and artifacts when it decides ``machine_translated``.
 - ``find_translationese(text, pack, enabled)`` returns a ``TranslationeseReport``: every match
   (rule id, matched text, span, weight), the structural density signal ("of the" per 1,000
   words), the points (each rule counts at most ``max_count`` times) and the distinct rules seen.
+  A match inside a quotation given as an example ('errors such as "approved this Thursday"':
+  ``cleaners.foreign.quoted_as_example``) is no calque and is skipped.
 
 What this module is not for: deciding the flag (``cleaners.flags`` does, with its threshold),
 finding foreign words (``cleaners.foreign``), or changing the text: translationese is reported,
@@ -26,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .foreign import quoted_as_example
 from .rules import substitute_pieces
 
 __all__ = [
@@ -214,6 +217,8 @@ def find_translationese(
         for m in _search(p, text, low, tokens):
             if m.start() not in seen:
                 seen.add(m.start())
+                if quoted_as_example(text, m.start()):
+                    continue  # 'errors such as "will be of five euros"': an example, not a calque
                 hits.append(TranslationeseHit(p.id, m.group(), m.start(), m.end(), p.weight))
     # one wording is one calque: where two patterns match overlapping text ("announced this Tuesday
     # the"), only the weightier counts

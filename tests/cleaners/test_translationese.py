@@ -139,3 +139,19 @@ def test_the_app_loads_the_bundled_pack():
 
     pack = load_resources(load_settings()).translationese
     assert pack is not None and len(pack.patterns) == len(PACK_DOC["patterns"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'She said the errors included phrases such as "the council approved this Thursday the budget".',
+        "Readers flagged expressions like “approved this Thursday” and “will be of five euros”.",
+    ],
+)
+def test_calques_quoted_as_examples_are_not_counted(text):
+    assert find_translationese(text, PACK).hits == []
+
+
+def test_the_same_calques_outside_quotation_marks_count():
+    text = "The council approved this Thursday the budget, which will be of five million euros."
+    assert find_translationese(text, PACK).hits
