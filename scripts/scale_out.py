@@ -166,6 +166,7 @@ def run(feeds: int, shards: int, items: int, delay_s: float, kill: bool, timeout
     feed_base = f"http://127.0.0.1:{http_server.server_address[1]}"
     report: dict = {"feeds": feeds, "shards": shards, "items_per_feed": items, "kill": kill}
     t0 = time.monotonic()
+    report_runs: list[str] = []
     try:
         prefect_db = create_database(cluster, "feedscrub_prefect")
         store_db = create_database(cluster, "feedscrub_store")
@@ -218,7 +219,7 @@ def run(feeds: int, shards: int, items: int, delay_s: float, kill: bool, timeout
                           "--limit", "2", env=worker_env)
         time.sleep(3)
 
-        runs = []
+        runs = report_runs
         for s, path in enumerate(lists):
             fr = httpx.post(f"{cluster.api}/deployments/{deployment_id}/create_flow_run", timeout=30, json={
                 "parameters": {"feeds": [str(path)], "store": store, "group": f"shard-{s}",
@@ -280,6 +281,9 @@ def run(feeds: int, shards: int, items: int, delay_s: float, kill: bool, timeout
     except Exception as exc:
         report["ok"] = False
         report["error"] = f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(Exception):  # where each run was when it gave up
+            report["run_states"] = [fr["state"]["type"] for fr in api_post(
+                cluster.api, "/flow_runs/filter", {"flow_runs": {"id": {"any_": report_runs}}})]
         report["logs"] = {name: cluster.log(name)[-3000:] for name in cluster.procs}
         return report
     finally:
