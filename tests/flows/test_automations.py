@@ -22,7 +22,7 @@ def test_every_automation_file_is_a_valid_automation():
         a = Automation.model_validate(data)
         names.add(a.name)
         assert a.actions, path
-    assert {"feedscrub-crash-zombie-runs", "feedscrub-rerun-crashed-ingest",
+    assert {"feedscrub-crash-zombie-runs", "feedscrub-crash-stuck-pending-runs", "feedscrub-rerun-crashed-ingest",
             "feedscrub-notify-failed-runs", "feedscrub-notify-failing-feed"} <= names
 
 
