@@ -71,7 +71,7 @@ class PrefectSettings(_Strict):
     task_retries: int = Field(2, ge=0)
     task_retry_delay_s: float = Field(10.0, ge=0)
     alert_after_failures: int = Field(3, ge=1, description="emit feedscrub.feed.failing after this many failed runs in a row")
-    overlap_wait_s: float = Field(2.0, ge=0, description="how long a run waits for its predecessor before skipping")
+    overlap_wait_s: float = Field(15.0, ge=0, description="how long a run waits for its predecessor before skipping")
 
 
 class Settings(_Strict):
