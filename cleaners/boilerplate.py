@@ -71,6 +71,7 @@ _SENTENCE_GAP = re.compile(r"(?<=[.!?…])([\"”’»)\]]*)(\s+)")
 _WRAP_EDGE = re.compile(r"^[\s*_]+|[\s*_]+$")
 _PAIRS = {"(": ")", "[": "]"}
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,400})?/?>")
+_SPACE_BEFORE_CLOSER = re.compile(r" (?=[.,;:!?»)])")  # left where a tag before the closer went
 # a marker opening a line before its words: an emoji, an arrow, a bullet, a dash ("📲 Join ...",
 # "► Read also: ...", ">> Continue reading"); quotes, brackets and currency signs are not markers
 _LEAD_MARK = re.compile(r"[^\w\s\"“”„‘’'«(\[¿¡#@$€£%]{1,4}\s+")
@@ -172,7 +173,7 @@ def _try_whole(rules: list[Rule], text: str, start: int, end: int) -> list[tuple
     inner = text[start + a:start + b]
     if "<" in inner and _TAG.search(inner):
         bare = " ".join(_TAG.sub(" ", inner).split())
-        bare = re.sub(r" (?=[.,;:!?»)])", "", bare)  # "... <a>Valley Bulletin</a>." -> "... Bulletin."
+        bare = _SPACE_BEFORE_CLOSER.sub("", bare)  # "... <a>Valley Bulletin</a>." -> "... Bulletin."
         a, b = unwrap(bare)
         inner = bare[a:b]
     if not inner:
