@@ -57,7 +57,6 @@ told apart by a 64-bit hash, not compared as text.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -424,6 +423,9 @@ class NearDuplicateBatch:
     own: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # stored (sig_id, signature) by id
     shared: set[int] = field(default_factory=set)
     copies: set[str] = field(default_factory=set)  # exact copies: never looked up (exact_copies)
+    # how many owners each looked-up band key had (at most BUCKET_CAP): writing a band row of one
+    # of these keys needs no probe of its bucket
+    held: dict[int, int] = field(default_factory=dict)
 
     def load(self, rows: Sequence[PreparedRow], fingerprints: Mapping[str, Fingerprint]) -> None:
         for row in rows:
@@ -448,9 +450,13 @@ class NearDuplicateBatch:
         )
         # A rewritten article's stored version shares most keys with its new text: such a hit
         # matters only if another row of the batch has that key too.
+        stored = self.db.band_hits(wanted.tolist(), many_hits=len(self.own) * BANDS > 1000)
+        self.held = dict.fromkeys(wanted.tolist(), 0)
+        for k, _ in stored:
+            self.held[k] += 1
         hits = [
             (k, sig_id)
-            for k, sig_id in self.db.band_hits(wanted.tolist(), many_hits=len(self.own) * BANDS > 1000)
+            for k, sig_id in stored
             if sig_id not in own_ids or k in self.shared or k not in self.keys.get(own_ids[sig_id], ())
         ]
         if not hits:
@@ -541,8 +547,31 @@ class NearDuplicateBatch:
         self.db.delete_bands(gone_bands)
         self.db.delete_signatures(gone_sigs)
         self.db.update_signatures(updates)
-        self.db.insert_bands(new_bands)
-        self.db.add(fresh)
+        new_bands += self.db.add(fresh)
+        for k, _ in gone_bands:  # a full bucket that lost an owner: its size is no longer known
+            if self.held.get(k) == BUCKET_CAP:
+                del self.held[k]
+            elif k in self.held:
+                self.held[k] -= 1
+        self.db.insert_bands(*_capped(new_bands, self.held))
+
+
+def _capped(
+    pairs: list[tuple[int, int]], held: Mapping[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(keys, owners, known)`` of the band rows ``pairs`` that may be written: ``known`` marks
+    the rows of keys whose bucket size ``held`` knows, already cut to the ``BUCKET_CAP`` earliest
+    owners (by sig_id, after those the bucket holds); the other rows the store checks itself."""
+    keys = np.fromiter((k for k, _ in pairs), dtype=np.int64, count=len(pairs))
+    owners = np.fromiter((s for _, s in pairs), dtype=np.int64, count=len(pairs))
+    before = np.fromiter((held.get(k, -1) for k, _ in pairs), dtype=np.int64, count=len(pairs))
+    order = np.lexsort((owners, keys))
+    keys, owners, before = keys[order], owners[order], before[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, np.int64)
+    nth = np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)])) + 1
+    known = before >= 0
+    keep = ~known | (nth + before <= BUCKET_CAP)
+    return keys[keep], owners[keep], known[keep]
 
 
 # --- the two stores ---------------------------------------------------------------------------
@@ -609,32 +638,29 @@ class SqliteIndexDb:
             "UPDATE near_dup_signatures SET signature = ? WHERE sig_id = ?", [(b, s) for s, b in updates]
         )
 
-    def insert_bands(self, pairs: list[tuple[int, int]]) -> None:
-        self._insert_bands(
-            np.array([k for k, _ in pairs], dtype=np.int64), np.array([s for _, s in pairs], dtype=np.int64)
+    def insert_bands(self, keys: np.ndarray, owners: np.ndarray, known: np.ndarray) -> None:
+        """Band rows, in key order (fewer page visits): the ``known`` ones as they are (already cut
+        to the cap), the others only into a bucket that holds fewer than ``BUCKET_CAP`` owners."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO near_dup_bands (band_key, sig_id) VALUES (?, ?)",
+            zip(keys[known].tolist(), owners[known].tolist(), strict=True),
         )
-
-    def _insert_bands(self, keys: np.ndarray, owners: np.ndarray) -> None:
-        """Band rows, but none into a bucket that holds ``BUCKET_CAP`` owners already."""
-        order = np.lexsort((owners, keys))  # in key order: fewer page visits
         self.conn.executemany(
             "INSERT OR IGNORE INTO near_dup_bands (band_key, sig_id) SELECT ?1, ?2 WHERE (SELECT count(*) "
             f"FROM (SELECT 1 FROM near_dup_bands WHERE band_key = ?1 LIMIT {BUCKET_CAP})) < {BUCKET_CAP}",
-            zip(keys[order].tolist(), owners[order].tolist(), strict=True),
+            zip(keys[~known].tolist(), owners[~known].tolist(), strict=True),
         )
 
-    def add(self, fresh: list[tuple[str, bytes, list[int]]]) -> None:
-        """Signatures and band keys of articles that have none stored."""
+    def add(self, fresh: list[tuple[str, bytes, list[int]]]) -> list[tuple[int, int]]:
+        """Signatures of articles that have none stored; returns their band rows, to be written."""
         if not fresh:
-            return
+            return []
         self.conn.executemany(
             "INSERT INTO near_dup_signatures (article_id, signature) VALUES (?, ?)",
             [(aid, blob) for aid, blob, _ in fresh],
         )
         sig_ids = {aid: sig_id for sig_id, aid, _ in self.stored([aid for aid, _, _ in fresh])}
-        keys = np.fromiter(itertools.chain.from_iterable(ks for _, _, ks in fresh), dtype=np.int64)
-        owners = np.repeat([sig_ids[aid] for aid, _, _ in fresh], [len(ks) for _, _, ks in fresh])
-        self._insert_bands(keys, owners.astype(np.int64))
+        return [(k, sig_ids[aid]) for aid, _, ks in fresh for k in ks]
 
 
 # 16,000 band keys sent as a list cost psycopg ~13 ms to adapt; packed as big-endian bytes and
@@ -731,16 +757,16 @@ class PostgresIndexDb:
                 ([s for s, _ in updates], [b for _, b in updates]),
             )
 
-    def insert_bands(self, pairs: list[tuple[int, int]]) -> None:
-        if not pairs:
+    def insert_bands(self, keys: np.ndarray, owners: np.ndarray, known: np.ndarray) -> None:
+        """Band rows: the ``known`` ones as they are (already cut to the cap), by binary COPY; the
+        others only into a bucket that holds fewer than ``BUCKET_CAP`` owners (the rows of one
+        batch for a key count after what its bucket held before, earliest first)."""
+        if known.any():
+            with self.cur.copy("COPY near_dup_bands (band_key, sig_id) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(_binary_copy(keys[known], owners[known]))
+        if known.all():
             return
-        keys = np.array([k for k, _ in pairs], dtype=np.int64)
-        owners = np.array([s for _, s in pairs], dtype=np.int64)
-        self._insert_bands(keys, owners)
-
-    def _insert_bands(self, keys: np.ndarray, owners: np.ndarray) -> None:
-        """Band rows, but none into a bucket that holds ``BUCKET_CAP`` owners already (the rows of
-        one batch for a key count after what its bucket held before, earliest first)."""
+        keys, owners = keys[~known], owners[~known]
         self.cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS fs_batch_bands (band_key bigint, sig_id bigint) ON COMMIT DELETE ROWS"
         )
@@ -754,19 +780,17 @@ class PostgresIndexDb:
         )
         self.cur.execute("DELETE FROM fs_batch_bands")
 
-    def add(self, fresh: list[tuple[str, bytes, list[int]]]) -> None:
-        """Signatures and band keys of articles that have none stored."""
+    def add(self, fresh: list[tuple[str, bytes, list[int]]]) -> list[tuple[int, int]]:
+        """Signatures of articles that have none stored; returns their band rows, to be written."""
         if not fresh:
-            return
+            return []
         self.cur.execute(
             "INSERT INTO near_dup_signatures (article_id, signature) "
             "SELECT * FROM unnest(%s::text[], %s::bytea[]) RETURNING article_id, sig_id",
             ([a for a, _, _ in fresh], [b for _, b, _ in fresh]),
         )
         sig_ids = dict(self.cur.fetchall())
-        keys = np.fromiter(itertools.chain.from_iterable(ks for _, _, ks in fresh), dtype=np.int64)
-        owners = np.repeat([sig_ids[aid] for aid, _, _ in fresh], [len(ks) for _, _, ks in fresh])
-        self._insert_bands(keys, owners.astype(np.int64))
+        return [(k, sig_ids[aid]) for aid, _, ks in fresh for k in ks]
 
 
 _COPY_ROW = np.dtype([("n", ">i2"), ("len1", ">i4"), ("v1", ">i8"), ("len2", ">i4"), ("v2", ">i8")])
@@ -796,7 +820,8 @@ def rebuild(db: SqliteIndexDb | PostgresIndexDb, ids: list[str], texts: Any) -> 
         if not present:
             continue
         keys = band_key_matrix(np.stack([s for _, s in present]), index.params).tolist()
-        db.add([(aid, s.tobytes(), k) for (aid, s), k in zip(present, keys, strict=True)])
+        bands = db.add([(aid, s.tobytes(), k) for (aid, s), k in zip(present, keys, strict=True)])
+        db.insert_bands(*_capped(bands, {}))  # bucket sizes unknown here: the store checks each
         made += len(present)
     return made
 

@@ -284,6 +284,25 @@ def test_a_common_passage_keeps_only_its_earliest_owners(store_url: str) -> None
     assert all(rows[c.id]["duplicate_of"] == original.id for c in copies)
 
 
+def test_exact_copies_of_a_common_story_keep_its_buckets_capped(store_url: str) -> None:
+    """Exact copies are never looked up in the band index, so the store does not know their
+    buckets' sizes: it checks them as it writes, within a batch and across batches."""
+    from feedscrub.sinks.neardup import BUCKET_CAP
+
+    with near_sink(store_url) as sink:
+        original = story("WIRE", 1, F1)
+        sink.write_articles([original])
+        copies = [
+            story("WIRE", 10 + n, f"https://copy{n}.example/", title=original.title)
+            for n in range(BUCKET_CAP + 8)
+        ]
+        sink.write_articles(copies[: BUCKET_CAP - 4])
+        sink.write_articles(copies[BUCKET_CAP - 4 :])
+        rows = records(sink)
+    assert set(_bucket_sizes(store_url)) == {BUCKET_CAP}
+    assert all(rows[c.id]["duplicate_of"] == original.id for c in copies)
+
+
 def _bucket_sizes(url: str) -> list[int]:
     sql = "SELECT count(*) FROM near_dup_bands GROUP BY band_key"
     if url.startswith("sqlite:///"):
