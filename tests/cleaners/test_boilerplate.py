@@ -1,4 +1,4 @@
-"""The boilerplate step, data-driven (cases/boilerplate.yaml) plus its mechanics.
+"""The boilerplate step, data-driven (cases/boilerplate*.yaml) plus its mechanics.
 
 The cases run through this area's steps only (html → unicode → boilerplate → learned), so a
 change in another team's step cannot break them and a failure here names this area.
@@ -22,7 +22,17 @@ from feedscrub.cleaners.unicode import RepairUnicode
 from feedscrub.models import Flags
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = yaml.safe_load((Path(__file__).parent / "cases" / "boilerplate.yaml").read_text(encoding="utf-8"))
+
+def _load_cases() -> dict[str, list[dict]]:
+    """cases/boilerplate.yaml and its companions (cases/boilerplate_*.yaml, e.g. other languages)."""
+    cases: dict[str, list[dict]] = {"in_the_wild": [], "negative": [], "known_failures": []}
+    for p in sorted((Path(__file__).parent / "cases").glob("boilerplate*.yaml")):
+        for part, items in yaml.safe_load(p.read_text(encoding="utf-8")).items():
+            cases[part] += items or []
+    return cases
+
+
+CASES = _load_cases()
 
 
 def load_resources():
