@@ -425,17 +425,7 @@ class Fetcher:
         deadline: float | None = None
         loop = asyncio.get_running_loop()
         while True:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise _FetchFailed("invalid_url", f"{url}: not an http(s) URL" + _via(visited))
-            if url in visited:
-                raise _FetchFailed("redirect_loop", f"{visited[0]}: redirect loop: {' -> '.join([*visited, url])}")
-            if len(visited) > self.settings.max_redirects:
-                raise _FetchFailed(
-                    "too_many_redirects",
-                    f"{visited[0]}: more than {self.settings.max_redirects} redirects (last: {visited[-1]})",
-                )
-            visited.append(url)
+            _take_hop(url, visited, self.settings.max_redirects)
             result.final_url = url
             host = self._polite.host(url)
             async with host.slots:
@@ -552,6 +542,29 @@ def _is_private_literal(url: str) -> bool:
 
 def _via(visited: list[str]) -> str:
     return f" (redirected from {visited[-1]})" if visited else ""
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+
+
+def _take_hop(url: str, visited: list[str], max_redirects: int) -> None:
+    """Record the request of ``url`` in ``visited`` (the feed's or page's URL, then each redirect
+    target), refusing one that is not http(s), comes back to a URL already visited, or goes past
+    ``max_redirects``. Shared by feed fetching and article pages (``fulltext``)."""
+    if not _is_http(url):
+        raise _FetchFailed("invalid_url", f"{url}: not an http(s) URL" + _via(visited))
+    if url in visited:
+        raise _FetchFailed("redirect_loop", f"{visited[0]}: redirect loop: {' -> '.join([*visited, url])}")
+    if len(visited) > max_redirects:
+        raise _FetchFailed(
+            "too_many_redirects", f"{visited[0]}: more than {max_redirects} redirects (last: {visited[-1]})"
+        )
+    visited.append(url)
 
 
 def _interleave_hosts(feeds: list[FeedSpec]) -> list[FeedSpec]:

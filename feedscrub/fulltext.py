@@ -36,14 +36,22 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpcore
 import httpx
 import trafilatura
 
 from feedscrub.errors import FetchError
-from feedscrub.fetch import _FetchFailed, _Politeness, _read_capped, brotli  # shared internals of fetching
+from feedscrub.fetch import (  # shared internals of fetching
+    _FetchFailed,
+    _is_http,
+    _Politeness,
+    _read_capped,
+    _take_hop,
+    _via,
+    brotli,
+)
 from feedscrub.models import RawEntry
 from feedscrub.netguard import AddressRefused, GuardedTransport, parse_allowed_networks, url_refusal
 from feedscrub.sanitize import sanitize_html
@@ -89,13 +97,6 @@ class ArticlePage:
     final_url: str
     html: str
 
-
-def _is_http(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
 
 
 def text_length(content: str, content_type: str = "text/html") -> int:
@@ -254,18 +255,12 @@ class ArticleFetcher:
         loop = asyncio.get_running_loop()
         first = url
         while True:
-            via = f" (redirected from {visited[-1]})" if visited else ""
-            if not _is_http(url):
-                raise _FetchFailed("invalid_url", f"{url}{via}: not an http(s) URL")
+            via = _via(visited)
+            _take_hop(url, visited, s.max_redirects)
             why = url_refusal(url, self.allowed)
             if why is not None:
                 raise _FetchFailed("refused", f"{url}{via}: {why}: not a public address and not in "
                                               "allow_private_addresses")
-            if url in visited:
-                raise _FetchFailed("redirect_loop", f"{first}: redirect loop: {' -> '.join([*visited, url])}")
-            if len(visited) > s.max_redirects:
-                raise _FetchFailed("too_many_redirects", f"{first}: more than {s.max_redirects} redirects")
-            visited.append(url)
             host = self._polite.host(url)
             async with host.slots:
                 await self._polite.wait_turn(host)

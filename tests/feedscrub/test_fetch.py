@@ -327,6 +327,14 @@ def test_mock_redirect_without_location(fast_settings: FetchSettings) -> None:
     assert r.error_kind == "http" and "Location" in r.error
 
 
+def test_mock_malformed_redirect_target_names_the_feed(fast_settings: FetchSettings) -> None:
+    moved = _mock(lambda req: httpx.Response(302, headers={"Location": "http://[::1/feed"}))
+    r = fetch_one(fast_settings, "http://a.test/feed", transport=moved)
+    # httpx refuses the Location itself, as a protocol error of the server; the message names the feed
+    assert r.error_kind == "protocol" and r.body is None
+    assert r.error.startswith("http://a.test/feed: ") and "Invalid URL in location header" in r.error
+
+
 def test_mock_total_timeout(fast_settings: FetchSettings) -> None:
     async def slow(req: httpx.Request) -> httpx.Response:
         await asyncio.sleep(2)
