@@ -36,6 +36,8 @@ How rules are applied (the rule format is documented in ``cleaners.rules``):
    reviewed / an assistant's "verify these details"); the whole unit goes when every sentence is
    a notice, else the run of notice sentences at its end or start. They take part in positions
    like any rule (``notice.translated`` within 3 content units of an edge, ``notice.ai_text`` 2).
+   A sentence running on from a flagged notice that a rule cut off the unit's start ("... by an
+   automated writing engine. It was not reviewed by a journalist.") joins it the same way.
 
 4. Edge calls (rule ``edge.cta``, switchable like any rule): short lines in the leading or
    trailing block that no rule names are scored by ``cleaners.edge_calls`` (call verbs, "you",
@@ -310,7 +312,8 @@ class RemoveBoilerplate:
             # a chained rule (``after``) can only hold right below a unit one of its heads matched:
             # that cheap check comes before its regex (en.press_release_note matches any line)
             u.candidates, u.cuts = match_unit(index, text, u.start, u.end, present, prev_ids)
-            prev_ids = frozenset(r.id for r, _ in u.candidates)
+            # (a sentence cut off its end counts too: "... Become a member today." above "Join now")
+            prev_ids = frozenset([*(r.id for r, _ in u.candidates), *(r.id for r, _, b in u.cuts if b >= u.end)])
         if ruleset.notices is not None:
             enabled = {rid for rid in NOTICE_RULES if ctx.settings.rule_enabled(rid, ctx.document.source)}
             if enabled:
@@ -349,6 +352,10 @@ class RemoveBoilerplate:
                         if ok and rule.after:
                             ok = bool(prev and prev.whole and (prev.whole[0].id in rule.after
                                                                or prev.whole[0].id == rule.id))
+                            # ... or the unit above ends with a sentence a head cut off ("Independent
+                            # journalism costs money. Become a member today." over "Join now")
+                            ok = ok or bool(prev and prev.whole is None and any(
+                                r.id in rule.after and b >= prev.end for r, _, b in prev.cuts))
                         if ok and rule.before:
                             # a heading with nothing it heads is content ("See also" + a kept list)
                             nxt = units[i + 1] if i + 1 < len(units) else None
@@ -488,8 +495,12 @@ def _find_notices(text: str, units: list[Unit], slots: notices.NoticeSlots, enab
                 hi = min(hi, c0)
         if hi <= lo:
             continue
+        # a rule cut a flagged notice off the start ("This story was produced by an automated
+        # writing engine ..."): what follows it may run on ("It was not reviewed by a journalist.")
+        lead = any(r.flag == "unedited_feed" and r.action == "remove" and c1 <= lo and not text[c1:lo].strip()
+                   for r, _, c1 in u.cuts)
         lowered = text[lo:hi].lower()
-        if not any(k in lowered for k in hints) or not trigger.search(text, lo, hi):
+        if not lead and (not any(k in lowered for k in hints) or not trigger.search(text, lo, hi)):
             continue
         a, b = unwrap(text[lo:hi])
         base = lo + a
@@ -499,6 +510,13 @@ def _find_notices(text: str, units: list[Unit], slots: notices.NoticeSlots, enab
         for s0, s1 in spans:
             found = notices.classify(inner[s0:s1], slots)
             kinds.append(found[0] if found and found[0] in enabled else None)
+        if lead and spans and kinds[0] is None:
+            sent = inner[spans[0][0]:spans[0][1]]
+            if notices.runs_on_unreviewed(sent, slots):
+                kinds[0] = "notice.unedited" if "notice.unedited" in enabled else None
+            elif (slots.has("ai_meta", sent) or slots.has("ai_directive", sent)) and not _QUOTES.search(sent) \
+                    and not slots.has("reported", sent) and sent.count(" ") < notices.RUN_ON_MAX_WORDS:
+                kinds[0] = "notice.ai_text" if "notice.ai_text" in enabled else None
         for k in range(1, len(spans)):
             # an assistant's caveat runs on: "Please note that this article is based on general
             # knowledge ... For accurate information, please contact the library directly."
@@ -578,6 +596,8 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
             need = threshold
             if card and inner.count(" ") < edge_calls.CARD_MAX_WORDS and not edge_calls.is_safety(inner):
                 need = threshold - edge_calls.CARD_MARGIN  # a sign-up card's heading
+                if edge_calls.is_card_heading(inner):
+                    score = max(score, need)  # ... naming the product: "The Harbour Courier weekly"
             card = False
             if score < need:
                 if score >= threshold / 2:

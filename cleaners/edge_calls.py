@@ -41,7 +41,8 @@ machine-translated wordings included:
 
 Sign-up cards (``cleaners.boilerplate`` applies these): at an edge, a short line right next to a
 removed sign-up line (``CARD_RULES``) needs ``CARD_MARGIN`` less (the card's heading, "Sign up for
-The Ridge Report"); inside the text, a line beside a removed sign-up line goes when
+The Ridge Report"), and goes without a call when ``is_card_heading`` says it names the product
+("The Harbour Courier weekly", "Morning Briefing"); inside the text, a line beside a removed sign-up line goes when
 ``is_card_blurb`` says it describes the product and its schedule ("Independent local news from X,
 free every Tuesday"). Neither applies to public-safety lines (``is_safety``).
 
@@ -71,6 +72,7 @@ __all__ = [
     "NEXT_TO_WIDGET_MARGIN",
     "WEIGHTS",
     "is_card_blurb",
+    "is_card_heading",
     "is_safety",
     "score_call",
 ]
@@ -264,11 +266,30 @@ _SCHEDULE = re.compile(
     _I,
 )
 BLURB_MAX_WORDS = 20
+HEADING_MAX_WORDS = 6
+# what a sign-up card's heading calls the product ("The Ridge Report weekly", "Evening Briefing")
+_PRODUCT_NAME = re.compile(
+    r"\b(?:newsletters?|briefings?|bulletins?|digest|weekly|daily|round-?up|dispatch|edition|letter|brief"
+    r"|wrap|recap|alerts|inbox|bolet[íi]n|newsletter|infolettre|lettre|rundbrief|notiziario)\b",
+    _I,
+)
 
 
 def is_safety(text: str) -> bool:
     """Does the line point at a public-safety service (emergency alerts, the sheriff, a flood warning)?"""
     return bool(_SAFETY.search(text))
+
+
+def is_card_heading(text: str) -> bool:
+    """A sign-up card's heading next to its removed sign-up line ("The Harbour Courier weekly"):
+    a short title-like line (capitalised, no sentence end) naming a newsletter-like product; never
+    reporting, quotes or public-safety alerts. The caller checks the neighbour and the edge."""
+    t = text.strip()
+    if not t or t.count(" ") >= HEADING_MAX_WORDS or not t[0].isupper() or t.endswith((".", "?", "!", ",", ";")):
+        return False
+    if _QUOTE.search(t) or _REPORTING.search(t) or _SAFETY.search(t):
+        return False
+    return bool(_PRODUCT_NAME.search(t))
 
 
 def is_card_blurb(text: str) -> bool:

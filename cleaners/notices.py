@@ -12,6 +12,8 @@ and this module decides from which parts a sentence has:
   relayed as it arrived ("appears as received from the wire");
 - ``unreviewed``: no person checked it ("without human verification", "sin revisión");
 - ``reported``: reported speech ("said", "dijo", "sagte"): the sentence is news, never a notice;
+- ``reviewed``: a person checked it ("... and reviewed by an editor"): without ``unreviewed``, the
+  sentence is no notice of unedited text (an AI-assisted story an editor checked stays);
 - ``ai_directive`` and ``ai_meta``: an assistant telling the reader about its own text ("Please
   note that specific details ... were not available to me", "Please verify these details with
   official sources").
@@ -54,7 +56,7 @@ from dataclasses import dataclass
 __all__ = ["MAX_WORDS", "RUN_ON_MAX_WORDS", "SELF_WITHIN", "SLOTS", "NoticeSlots", "classify", "compile_slots",
            "runs_on_unreviewed", "split_sentences"]
 
-SLOTS = ("self", "translated", "automated", "unreviewed", "reported", "ai_directive", "ai_meta")
+SLOTS = ("self", "translated", "automated", "unreviewed", "reported", "ai_directive", "ai_meta", "reviewed")
 MAX_WORDS = 45
 SELF_WITHIN = 32  # characters before "this article" (a label, "Except for the headline,")
 RUN_ON_MAX_WORDS = 20  # a sentence joining the notice before it ("It has not been reviewed.")
@@ -123,6 +125,8 @@ def classify(sentence: str, slots: NoticeSlots) -> tuple[str, list[str]] | None:
     if not s or s.count(" ") >= MAX_WORDS or _QUOTE.search(s) or slots.has("reported", s):
         return None
     found = [name for name in SLOTS[:4] if slots.has(name, s)]
+    if "unreviewed" not in found and slots.has("reviewed", s):
+        return None  # "generated with an AI tool and reviewed by an editor": a person checked it
     process = "translated" in found or "automated" in found
     # the text must be what the sentence is about: "this article" near its start (after a label
     # such as "Note:" or "Except for the headline,"), or the process opening it; a news lede

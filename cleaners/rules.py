@@ -15,7 +15,8 @@ A rule pack is a YAML mapping::
         flag: unedited_feed        # optional: the flag a match raises (with the matched text)
         position: {last: 3}        # optional: {first: N} | {last: N} | {edge: N}; plus {min_before: N}
         after: [en.related_header] # optional: only right after a unit removed by one of these
-                                   # (not even tried below a unit none of them matched)
+                                   # (not even tried below a unit none of them matched);
+                                   # '*.cookie_notice' names that family's rule in every pack
         before: [en.related_item]  # optional: only right before one of these, or last of all
         max_words: 40              # optional: longer units never match (cheap guard)
         keywords: [newsletter]     # optional prefilter: lowercase substrings, one must occur
@@ -64,7 +65,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .notices import NoticeSlots, compile_slots
@@ -325,8 +326,32 @@ def compile_rules(packs: list[dict[str, Any]]) -> RuleSet:
                 raise ValueError(f"{where}: duplicate rule id {rule.id}")
             by_id[rule.id] = rule
             rules.append(rule)
+    rules = [_expand_family_ids(rule, by_id) for rule in rules]
+    by_id = {rule.id: rule for rule in rules}
     for rule in rules:
         unknown = (rule.after | rule.before) - set(by_id)
         if unknown:
             raise ValueError(f"{rule.source_file}: rule {rule.id}: 'after'/'before' name unknown rules {sorted(unknown)}")
     return RuleSet(tuple(rules), by_id, compile_slots(slots, "notice_slots") if slots else None)
+
+
+def _expand_family_ids(rule: Rule, by_id: Mapping[str, Rule]) -> Rule:
+    """``after``/``before`` entries ``*.<family>`` name that family's rule in every pack
+    (``*.cookie_notice``: ``en.cookie_notice``, ``it.cookie_notice``, ...), so a pack adding the
+    family's wordings in its language chains to it without editing the rule that names it."""
+    if not any(i.startswith("*.") for i in rule.after | rule.before):
+        return rule
+
+    def expand(ids: frozenset[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for i in ids:
+            if not i.startswith("*."):
+                out.add(i)
+                continue
+            found = {r for r in by_id if r.endswith(i[1:])}
+            if not found:
+                raise ValueError(f"{rule.source_file}: rule {rule.id}: no rule of family {i!r}")
+            out |= found
+        return frozenset(out)
+
+    return replace(rule, after=expand(rule.after), before=expand(rule.before))

@@ -10,6 +10,11 @@
   2025 | Medium``);
 - a leading section label before `` | `` ("Opinion | ...", "WATCH | ..."), or a station's call
   sign before ``:`` or `` | `` ("KVLT: ...", "WXKR-TV | ..."; not "WADA: ...");
+- a leading site name before ``:`` ("Harbour Sentinel: Ferry fares frozen ..."), only when the
+  article itself shows it is the site: the feed's source name, or a publication's name that a
+  boilerplate line the cleaners removed names ("Read more stories from the Harbour Sentinel."). A colon after a topic, a
+  place or a label ("Q&A: ...", "Ranji Trophy: ...", "Marseille : ...") is part of the headline,
+  and so is a report credited to another outlet ("Kestrel Times: minister to resign");
 - a "translated from Spanish:" style prefix, in any pack language ("Traduit de l'espagnol :",
   "Übersetzt aus dem Englischen:", "[Machine translation]");
 - an AI assistant's preamble ("Certainly! Here is the news article: ...") or a label it leaves
@@ -134,6 +139,29 @@ _CALL_SIGN_NOT = frozenset(str.split("WADA WIPO WNBA KPMG WTTC WWII WWDC WHAT WH
                                      "WARN WATCH WAIT WEEK WORK WORD WELL WEST WOKE WOLF WREC WEEE WASH"))
 
 
+_COLON_PREFIX = re.compile(r"^([A-Z][^:|]{1,60}?)\s?:\s+(?=\S)")
+_BOILERPLATE_STEPS = frozenset({"boilerplate", "learned"})
+
+
+def _names_the_site(name: str, ctx: Any) -> bool:
+    """Is ``name`` the site's own name: the document's source, or a publication's name (a word
+    such as Sentinel, Times, Daily) named in a line the cleaners removed as boilerplate (a site
+    names itself in its calls to action and footers)?"""
+    if ctx is None:
+        return False
+    key = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE).lower()
+    if len(key) < 4:
+        return False
+    source = getattr(getattr(ctx, "document", None), "source", None)
+    if isinstance(source, str) and re.sub(r"^the\s+", "", source.strip(), flags=re.IGNORECASE).lower() == key:
+        return True
+    if not any(w.strip("&'’.,()").lower() in _SITE_WORDS for w in key.split()):
+        return False  # "Munich", "Ranji Trophy": a place or a topic the site's links also name
+    word = re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)", re.IGNORECASE)
+    return any(e.step in _BOILERPLATE_STEPS and word.search(e.before)
+               for e in getattr(ctx, "edits", ()))
+
+
 def _title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) >= 4 and w[:1].isalpha()]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
@@ -220,6 +248,11 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
     if m and m.group(1).split("-")[0] not in _CALL_SIGN_NOT and _long_enough(t[m.end():]):
         edits.append(Edit("title.section_prefix", 0, m.end(), t[:m.end()], "",
                           "broadcaster's call sign"))
+        t = t[m.end():]
+    m = _COLON_PREFIX.match(t)
+    if m and _site_like(m.group(1)) and _long_enough(t[m.end():]) and _names_the_site(m.group(1), ctx):
+        edits.append(Edit("title.site_prefix", 0, m.end(), t[:m.end()], "",
+                          "site name, as the article's own boilerplate names it"))
         t = t[m.end():]
     first = re.search(r"\s+\|\s+", t)
     if first:

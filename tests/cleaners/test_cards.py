@@ -154,3 +154,25 @@ def test_spanish_hook_and_own_bulletin_go_inside_the_text():
     res = clean("\n\n".join([*paras[:2], line, *paras[2:]]))
     assert "Suscríbete gratis" not in res.text
     assert "Board member Dana Kowalczyk" in res.text
+
+
+def test_card_heading_naming_the_product_goes_with_its_signup_line():
+    text = BODY + "The Millbrook Ledger weekly\n\nSign up for our free newsletter with the week's town news.\n"
+    res = clean(text)
+    assert "The Millbrook Ledger weekly" not in res.text
+    assert "one lane kept open at all times" in res.text
+    assert edge_calls.is_card_heading("Evening Briefing")
+    assert not edge_calls.is_card_heading("The weekly market moved to Saturdays.")
+    assert not edge_calls.is_card_heading("Flood alerts")  # public safety
+
+
+def test_title_like_line_naming_a_product_stays_without_a_signup_line_below():
+    text = BODY + "The Millbrook Ledger weekly\n\nThe board meets again on May 2.\n"
+    assert "The Millbrook Ledger weekly" in clean(text).text
+
+
+def test_button_label_goes_only_under_its_card():
+    card = BODY + "Local news needs your support. Become a member today.\n\nJoin now\n"
+    assert "Join now" not in clean(card).text
+    story = BODY + "Join now\n\nThe board meets again on May 2.\n"
+    assert "Join now" in clean(story).text

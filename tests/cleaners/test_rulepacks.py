@@ -36,7 +36,8 @@ def test_packs_exist_and_ids_are_unique():
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))
     for r in RULES:
-        assert r.id.split(".")[0] in {"en", "es", "pt", "fr", "de", "it"}, r.id
+        # <pack>.<family>: the prefix names the pack file the rule lives in (en, es, ... ca, nl)
+        assert r.id.split(".")[0] == Path(r.source_file).stem, r.id
         assert r.description and r.languages, r.id
 
 
@@ -89,6 +90,18 @@ def test_invalid_packs_name_file_and_rule(pack, message):
     with pytest.raises(ValueError, match=message) as info:
         compile_rules([{**pack, "__file__": "config/rules/x.yaml"}])
     assert "config/rules/x.yaml" in str(info.value)
+
+
+def test_family_wildcard_in_after_names_every_pack():
+    rules = compile_rules([
+        {"rules": [{"id": "en.cookie_banner", "patterns": ["we use cookies"]},
+                   {"id": "en.button", "patterns": ["accept all"], "after": ["*.cookie_banner"]}]},
+        {"rules": [{"id": "it.cookie_banner", "patterns": ["usiamo i cookie"]}]},
+    ])
+    assert rules.by_id["en.button"].after == {"en.cookie_banner", "it.cookie_banner"}
+    with pytest.raises(ValueError, match="no rule of family"):
+        compile_rules([{"rules": [{"id": "x.a", "patterns": ["a"], "after": ["*.nothing"]}],
+                        "__file__": "config/rules/x.yaml"}])
 
 
 def test_pieces_and_whitespace_syntax():
