@@ -46,7 +46,8 @@ __all__ = ["RepairCapitals", "repair_capitals"]
 
 # Articles, prepositions and "Now": words a translation tool capitalises by mistake. Conjunctions
 # and demonstratives (And, This, When...) are left out: mid-line they usually mean a sentence
-# lost its full stop (RSS excerpts glue headings to text), which lowering would make worse.
+# lost its full stop (RSS excerpts glue headings to text), which lowering would make worse
+# (demonstratives are lowered in one narrow place only, DEMONSTRATIVE_AFTER below).
 FUNCTION_WORDS = frozenset(
     str.split(
         "The An In At On Of For To By With From Into Onto Over Under Until After Before During Since "
@@ -54,6 +55,27 @@ FUNCTION_WORDS = frozenset(
     )
 )
 PRONOUNS = frozenset(str.split("He She They We"))
+# A demonstrative is lowered only between a lowercase preposition and a noun of time or manner
+# ("at This moment", "for This reason"): a sentence never ends on the preposition, so no full stop
+# was lost before it ("the plan This week" may well be two sentences glued).
+DEMONSTRATIVES = frozenset(str.split("This These That Those"))
+DEMONSTRATIVE_AFTER = frozenset(
+    str.split("at in on for of by from until till during since before after to with under")
+)
+DEMONSTRATIVE_NOUNS = frozenset(
+    str.split(
+        "moment moments time times year years week weeks month months day days morning afternoon "
+        "evening night season point stage reason reasons purpose case cases way weekend summer "
+        "winter spring autumn occasion period"
+    )
+)
+# After "lowercase word," a capitalised preposition before a lowercase word is a stray capital
+# ("cellars, Through the night", "every day, In spite of"); after a capitalised word ("Finally,
+# In the end") or before a capital ("the guide, In Bruges") it is left alone.
+AFTER_COMMA = frozenset(
+    str.split("In At On For With From Into Over Under Until After Before During Since Through Within Without")
+)
+_PREV_COMMA = re.compile(r"(?<![A-Za-z’'-])([a-z][A-Za-z’'-]*),[ \t]+$")
 # A subject pronoun is lowered only after a word that a clause continues from: "who He justified".
 PRONOUN_AFTER = frozenset(
     str.split("who that which whom when where while because although if as since and but or")
@@ -177,7 +199,7 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
     divine: bool | None = None
     for m in _CANDIDATE.finditer(text):
         word, nxt, after = m.group(1), m.group(2), m.group(3)
-        if word not in FUNCTION_WORDS or (nxt[0].isdigit() and word != "The"):
+        if (word not in FUNCTION_WORDS and word not in DEMONSTRATIVES) or (nxt[0].isdigit() and word != "The"):
             continue  # a decade may follow only "The": "since The 1990s"
         if nxt == "I" and word != "Then":
             continue  # "even Then I travel": only "Then" is lowered before the pronoun "I"
@@ -191,9 +213,13 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
         line_end = text.find("\n", m.end())
         line = text[line_start : line_end if line_end >= 0 else len(text)]
         prev = _PREV_WORD.search(text, line_start, m.start())
+        if prev is None and word in AFTER_COMMA and nxt[0].islower():
+            prev = _PREV_COMMA.search(text, line_start, m.start())  # "every day, In spite of"
         if prev is None or not prev.group(1)[0].islower():
             continue  # "Drop In lets you", "Smile With powerful": part of a capitalised name
         prev_word = prev.group(1).lower()
+        if word in DEMONSTRATIVES and (prev_word not in DEMONSTRATIVE_AFTER or nxt not in DEMONSTRATIVE_NOUNS):
+            continue  # "the plan This week": a lost full stop more likely than a stray capital
         if prev_word in TITLE_INTRODUCERS or (prev_word in DETERMINERS and word not in ("The", "An")):
             continue  # "the About page" is a label; "that The pipes" is no determiner twice
         if word in PRONOUNS and prev_word not in PRONOUN_AFTER:

@@ -67,6 +67,15 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   a preposition of L before a figure: ``in Coimbra até 2026`` (``PREPOSITIONS_BEFORE_NUMBERS``);
   ``e i``, ``e do`` (Italian, Portuguese "and the", "and of the") between lowercase words.
 
+- evidence certain only beside another leftover of the same L found by the rules above (a clean
+  article has none, so these never fire on edited English; see ``_with_siblings``): a lone word of
+  L English does not use between English words or after a comma (``será recovered``, ``the
+  director, quien added``), an auxiliary and participle (``a indiqué that``), a preposition before
+  a figure (``capacity para 12,000 people``), a plural article opening a sentence (``Los
+  prestadores of``), ``per i 200,000 students``, and runs a name rule would let pass: after a name
+  of several capitals or a rare proper noun (``to Cancún por motivos de trabajo``), or a
+  preposition and article after a common English noun (``340 points de la capitale``).
+
 An accepted fragment is extended over the foreign words that finish it (``selon une`` +
 ``source syndicale``, ``und den`` + ``Heizkostenzuschuss``; see ``_extend``).
 
@@ -233,7 +242,7 @@ ENGLISH_HOMOGRAPHS = _wordset(
 # has low-frequency homographs for many others (todo, tout, temps, outros, pendant, sans, con).
 SINGLE_LEFTOVERS = _wordset(
     "del que las los por para una unos unas más pero según desde hasta hacia sobre entre durante "
-    "mediante tras aunque sino cuando donde muy también segundo não uma mais são pelo pela pelos "
+    "mediante tras aunque sino cuando donde muy también después segundo não uma mais são pelo pela pelos "
     "pelas após também através até ao aos às numa une dans avec aux chez leur leurs très depuis "
     "lors puis selon della delle dello degli dei nel nella nelle negli alla alle dalla sulla sul "
     "secondo anche presso tramite perché però und der das nicht eine einer eines auf für laut "
@@ -606,6 +615,7 @@ def find_fragments(
     run_threshold = 7.0 * min_score
     lw = loanwords or Loanwords()
     found: list[Found] = _bracketed(text, words, lex)
+    pending: list[Found] = []  # reported only beside another leftover of L (_with_siblings)
     taken = [(f.start, f.end) for f in found]
     n = len(words)
     i = 0
@@ -647,6 +657,9 @@ def find_fragments(
                 break
             langs = common
             j += 1
+        if j - i >= 3 and j < n and not words[j - 1].glued_after and (words[j].cap or words[j].upper) \
+                and words[j - 1].low not in NAME_CONNECTORS and "de" not in langs:
+            j -= 1  # "e del" + "piazzale Roma": a lowercase head opens the name after the leftover
         run = words[i:j]
         lang, score = _best(run, langs, lex)
         if lang and _after_name_head(words, i, j, lw):
@@ -695,6 +708,8 @@ def find_fragments(
             and not _is_loan(words, i, j)
         ):
             if _is_compound_name(text, words, i, j, lang, lex):
+                if _named_or_left(words, i, j, lex):  # a name, or a leftover: the article decides
+                    pending.append(_make(text, run, lang, score, langs))
                 i = j  # tacos de canasta: the whole run is the name, not just its first words
                 continue
             if not any(a < run[-1].end and run[0].start < b for a, b in taken) and not _whole_line_title(
@@ -725,6 +740,7 @@ def find_fragments(
     found = _drop_deliberate(text, words, found, lex, lw)
     if found:
         found.extend(_opening_names(text, words, found, lex))
+        found.extend(_with_siblings(text, words, found, pending, lex, lw))
         found.sort(key=lambda f: f.start)
     # an ambiguous fragment (del resto: es or it) takes the language of the article's others
     counts: dict[str, int] = {}
@@ -736,6 +752,166 @@ def find_fragments(
             if main in f.langs and counts[main] > 0:
                 f.lang = main
     return found
+
+
+# Evidence that is certain only beside another leftover of the same language (a sibling found by
+# the rules above, not one of these): a lone word of L, a name-like phrase of L. A clean article
+# has no sibling, so these never fire on edited English; in a translated one, the tool that left
+# "según" also left "será" and "por motivos de trabajo".
+SIBLING_MIN = 1
+SIBLING_WORD_MIN_RATIO = 3.0  # a lone word a thousand times likelier in L than in English ...
+SIBLING_WORD_MIN_FREQ = 1e-5  # ... a common word of L (será, quien, lembrando, agregó) ...
+SIBLING_WORD_MAX_EN_FREQ = 1e-6  # ... that English does not use
+# auxiliaries of L taken in before a lone participle of L: "a indiqué", "ha señalado", "tem dito"
+PARTICIPLE_ENDINGS: dict[str, tuple[str, ...]] = {
+    "fr": ("é", "ée", "és", "ées", "u", "ue", "us", "is", "it", "ert", "int"),
+    "es": ("ado", "ido", "ada", "ida", "cho", "to"),
+    "pt": ("ado", "ido", "ada", "ida", "to"),
+    "it": ("ato", "ito", "uto", "ata", "ita", "uta", "sto", "so"),
+}
+AUXILIARIES: dict[str, frozenset[str]] = {  # (each with its participles' endings)
+    "fr": _wordset("a ont avait avaient aurait est sont était"),
+    "es": _wordset("ha han había habían habría"),
+    "pt": _wordset("tem têm tinha tinham foi foram"),
+    "it": _wordset("ha hanno aveva avevano è sono era"),
+}
+# plural articles of L that never open an English sentence: "Los prestadores of tourist services"
+SIBLING_OPENING_ARTICLES: dict[str, str] = {"los": "es", "las": "es", "gli": "it", "os": "pt"}
+# an Italian preposition and plural article: "per i 200,000 students", "con gli operators"
+ITALIAN_PREPOSITION_ARTICLES = (_wordset("per con tra fra su da"), _wordset("i gli"))
+
+
+def _named_or_left(words: list[_Word], i: int, j: int, lex: _Lexicon) -> bool:
+    """A run ``_is_compound_name`` let pass that reads as a leftover too: a preposition of L
+    (``SINGLE_LEFTOVERS``) after a capitalised word (``to Cancún por motivos de trabajo``: a title
+    in sentence case reads the same), or a preposition and an article of L after a common English
+    noun (``340 points de la capitale``; ``tire sur la neige`` reads the same). Decided by
+    ``_with_siblings``."""
+    run, prev = words[i:j], words[i - 1] if i > 0 else None
+    if prev is None or prev.glued_after or run[0].cap or run[0].upper:
+        return False
+    if run[0].low in SINGLE_LEFTOVERS and prev.cap:
+        # after a name of several capitals ("the Plaza Grande desde el próximo mes") or a proper
+        # noun rare in L's own text ("to Cancún por motivos"): a title in sentence case has one
+        # capital, on a common word of L, often after an article ("the Consulta della bicicletta")
+        before = words[i - 2] if i >= 2 else None
+        several = before is not None and (before.cap or before.upper) and not before.glued_after
+        proper = max((f for _, f in lex.leanings(prev.low).values()), default=0.0) < SIBLING_WORD_MIN_FREQ \
+            and (before is None or before.low not in ENGLISH_DETERMINERS | {"a"})
+        return several or proper
+    return (len(run) >= 3 and run[0].low in NAME_LINKS and run[1].low in _NOUN_PHRASE_ARTICLES
+            and bool(prev.low) and not (prev.cap or prev.upper) and lex.en_freq(prev.low) >= COMMON_ENGLISH_FREQ)
+
+
+def _english_word(w: _Word | None, lex: _Lexicon) -> bool:
+    """A lowercase word of plain English, not plainly a word of another language (``pesos`` is
+    English too)."""
+    return (w is not None and bool(w.low) and not (w.cap or w.upper or w.masked)
+            and lex.en_freq(w.low) >= OPENING_NEXT_MIN_EN_FREQ
+            and not any(r >= STRONG_RATIO for r, _ in lex.leanings(w.low).values()))
+
+
+def _sibling_candidates(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
+    """The lone leftovers ``_with_siblings`` weighs (each a rule's evidence, never enough alone):
+
+    - a lowercase word of L that English does not use (``SIBLING_WORD_*``) between lowercase
+      English words or after a comma: ``the investment será recovered``, ``the director, quien
+      added``, ``a councillor, lembrando that``; with an auxiliary of L before a participle (``a
+      indiqué that``: ``AUXILIARIES``) and the words of L after it (``quien agregó that``);
+    - a preposition of L (``SINGLE_LEFTOVERS``) before a figure and an English word: ``capacity
+      para 12,000 people``;
+    - a plural article of L opening a sentence before a lowercase word English does not know and
+      English: ``Los prestadores of tourist services`` (``SIBLING_OPENING_ARTICLES``);
+    - an Italian preposition and plural article before a figure or English: ``per i 200,000
+      students`` (``ITALIAN_PREPOSITION_ARTICLES``)."""
+    out: list[Found] = []
+    n = len(words)
+    preps, articles = ITALIAN_PREPOSITION_ARTICLES
+    en_get = lex.en.get
+    for k, w in enumerate(words):
+        low = w.low
+        if not low or w.upper or w.masked:
+            continue
+        if w.cap:
+            lang = SIBLING_OPENING_ARTICLES.get(low)
+            nxt = words[k + 1] if lang and k + 1 < n else None
+            if lang and nxt is not None and not w.glued_after and not nxt.glued_after and k + 2 < n \
+                    and nxt.low and not (nxt.cap or nxt.upper or nxt.masked) and len(nxt.low) >= 4 \
+                    and lex.en_freq(nxt.low) < LONE_NOUN_MAX_EN_FREQ and _english_word(words[k + 2], lex) \
+                    and _sentence_start(text, w.start):
+                out.append(_make(text, words[k : k + 2], lang, 3.5, {lang}))
+            continue
+        if low not in preps and low not in SINGLE_LEFTOVERS and (len(low) < 4 or en_get(low, 0.0) >= SIBLING_WORD_MAX_EN_FREQ):
+            continue  # (most words: plain English)
+        prev = words[k - 1] if k else None
+        nxt = words[k + 1] if k + 1 < n else None
+        if w.low in preps and nxt is not None and nxt.low in articles and not w.glued_after \
+                and not nxt.glued_after and k + 2 < n and prev is not None and _english_word(prev, lex) \
+                and not prev.glued_after and (words[k + 2].text[:1].isdigit() or _english_word(words[k + 2], lex)):
+            out.append(_make(text, words[k : k + 2], "it", 3.5, {"it"}))
+            continue
+        if w.low in SINGLE_LEFTOVERS and w.low not in ENGLISH_HOMOGRAPHS and not w.glued_after \
+                and nxt is not None and not nxt.low and nxt.text[:1].isdigit() and not nxt.glued_after.strip("#") \
+                and k + 2 < n and _english_word(words[k + 2], lex) and prev is not None \
+                and _english_word(prev, lex) and not prev.glued_after:
+            lean = lex.leanings(w.low)
+            if lean:
+                lang = max(sorted(lean), key=lambda lg: lean[lg][0])
+                out.append(_make(text, [w], lang, 3.5, set(lean)))
+            continue
+        if len(w.low) < 4 or lex.en_freq(w.low) >= SIBLING_WORD_MAX_EN_FREQ:
+            continue
+        langs = {lg for lg, (r, f) in lex.leanings(w.low).items()
+                 if r >= SIBLING_WORD_MIN_RATIO and f >= SIBLING_WORD_MIN_FREQ}
+        if not langs or prev is None:
+            continue
+        a = k
+        if any(prev.low in AUXILIARIES.get(lg, ()) and w.low.endswith(PARTICIPLE_ENDINGS[lg]) for lg in langs) \
+                and not prev.glued_after and not (prev.cap or prev.upper):
+            a = k - 1  # "a indiqué", "ha señalado": the auxiliary goes with its participle
+        elif prev.low in ENGLISH_DETERMINERS or prev.low == "a":
+            continue  # "is a fuite en avant": a noun of L an English article introduces is a term
+        before = words[a - 1] if a else None
+        if before is None or before.masked or before.glued_after not in ("", ","):
+            continue
+        if before.glued_after == "" and not (_english_word(before, lex) or (before.cap and a == k - 1)):
+            continue  # after a comma ("the director, quien added"), or after English
+        lang = max(sorted(langs), key=lambda lg: lex.ratio(w.low, lg)[0])
+        e = _extend(words, k + 1, lang, lex) if not w.glued_after else k + 1
+        after = words[e] if e < n else None
+        if not words[e - 1].glued_after and not _english_word(after, lex):
+            continue  # the sentence goes on in L (a quotation) or in a name
+        out.append(_make(text, words[a:e], lang, 3.5, langs))
+    return out
+
+
+def _with_siblings(
+    text: str, words: list[_Word], found: list[Found], pending: list[Found], lex: _Lexicon, lw: Loanwords
+) -> list[Found]:
+    """The ``pending`` runs and ``_sibling_candidates`` that stand in an article holding
+    ``SIBLING_MIN`` leftovers of their language found on surer evidence (``found``), and that no
+    editor kept on purpose (``_drop_deliberate``)."""
+    per_lang: dict[str, int] = {}
+    for f in found:
+        for lg in f.langs or (f.lang,):
+            per_lang[lg] = per_lang.get(lg, 0) + 1
+    if max(per_lang.values(), default=0) < SIBLING_MIN:
+        return []
+    out: list[Found] = []
+    for f in _drop_deliberate(text, words, [*pending, *_sibling_candidates(text, words, lex)], lex, lw):
+        langs = [lg for lg in f.langs or (f.lang,) if per_lang.get(lg, 0) >= SIBLING_MIN]
+        if not langs or any(g.start < f.end and f.start < g.end for g in (*found, *out)):
+            continue
+        if _is_loan(words, *_span(words, f)) or quoted_as_example(text, f.start):
+            continue
+        f.lang = max(langs, key=lambda lg: per_lang[lg])
+        out.append(f)
+    return out
+
+
+def _span(words: list[_Word], f: Found) -> tuple[int, int]:
+    starts = [w.start for w in words]
+    return bisect.bisect_left(starts, f.start), bisect.bisect_left(starts, f.end)
 
 
 # Prepositions of several words, some holding an English word ("à cause de": cause), so the word
@@ -1336,8 +1512,14 @@ def _elided_phrase(inner: list[_Word], lex: _Lexicon) -> str | None:
 # partitive, not a named thing: "tres de ellos", "dois dos feridos", "trois d'entre eux"
 NUMERALS = _wordset(
     "dos tres cuatro cinco seis siete ocho nueve diez dois duas três quatro sete oito nove dez "
-    "deux trois quatre cinq sept huit neuf dix tre quattro cinque sei sette otto dieci"
+    "deux trois quatre cinq sept huit neuf dix tre quattro cinque sei sette otto dieci "
+    # quantifiers open a partitive the same way: "ninguno de ellos", "alguns dos feridos"
+    "ninguno ninguna alguno alguna algunos algunas varios varias muchos muchas pocos pocas "
+    "nenhum nenhuma alguns algumas vários várias muitos muitas poucos poucas aucun aucune "
+    "plusieurs certains certaines nessuno nessuna alcuni alcune molti molte pochi poche"
 )
+# personal pronouns of L close a partitive, never a named thing: "la mitad de ellos", "parte di loro"
+PARTITIVE_PRONOUNS = _wordset("ellos ellas eles elas eux elles loro essi esse")
 _COMPOUNDING = _wordset("de del al a con en di da do dos das au aux à alla la")
 # a dish or style named with a contracted article: risotto alla milanese, moules au pistou,
 # penne all'arrabbiata; after a word English borrowed from L (known to English, but rarer there
@@ -1363,11 +1545,13 @@ def _content_link_content(words: list[_Word], i: int, j: int, lang: str, lex: _L
     if k >= len(words) or k > j:
         return False
     last = words[k]
+    f_last = lex.ratio(last.low, lang)[1] if last.low else 0.0
     return (
         bool(last.low)
         and not (last.cap or last.upper or last.masked)
-        and lex.ratio(last.low, lang)[1] >= 1e-6
-        and lex.ratio(last.low, lang)[1] < FUNCTION_MIN_FREQ
+        # a noun of L, or a word neither list knows (a species, a local thing: pata de guanaco)
+        and (f_last >= 1e-6 or (len(last.low) >= 4 and lex.en_freq(last.low) == 0.0))
+        and f_last < FUNCTION_MIN_FREQ
         and last.low not in SINGLE_LEFTOVERS
         and lex.en_freq(last.low) < FUNCTION_MIN_FREQ
     )
@@ -1426,6 +1610,7 @@ def _is_compound_name(text: str, words: list[_Word], i: int, j: int, lang: str, 
         and run[1].low in _COMPOUNDING
         and not run[0].cap
         and run[0].low not in NUMERALS  # "tres de ellos" (three of them) names nothing
+        and run[-1].low not in PARTITIVE_PRONOUNS
         and lex.ratio(run[0].low, lang)[1] < FUNCTION_MIN_FREQ
         and (lex.en_freq(run[0].low) >= 1e-6 or _english_singular(run[0].low, lex)
              or _content_link_content(words, i, j, lang, lex))
@@ -1618,6 +1803,9 @@ def _leftover_before_noun(words: list[_Word], i: int, j: int, lang: str, lex: _L
         return False
     if lang in lex.leanings(prev.low):
         return False  # "a sala della Regione": the words before are of L too, a quotation or name
+    if i >= 2 and words[i - 2].cap and not words[i - 2].glued_after and len(prev.low) <= 3 \
+            and lex.ratio(prev.low, lang)[1] >= FUNCTION_MIN_FREQ:
+        return False  # "the Tren a las Nubes", "Camino a la Meta": a link of L inside a name
     if not nxt.cap or nxt.masked or lex.en_freq(nxt.low) >= 1e-6:
         return False
     r, f = lex.ratio(nxt.low, lang)
@@ -1999,6 +2187,9 @@ def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
             if lang == "de" and k == j and fen == 0.0 and len(w.low) >= 12:
                 best = k + 1
             break
+        if not w.glued_after and k + 1 < len(words) and (words[k + 1].cap or words[k + 1].upper) \
+                and lang != "de":
+            break  # "e del" + "piazzale Roma": a lowercase head opens the name after the leftover
         plainly = r >= RUN_WORD_MIN_RATIO and f >= 1e-6 and fen < COMMON_ENGLISH_FREQ
         if k == j and j >= 2 and words[k - 1].low in _NOUN_PHRASE_ARTICLES \
                 and words[k - 2].low in CONJUNCTIONS and _cognate(r, f):

@@ -6,7 +6,8 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
 - ``punct.stray_closer``: a closing bracket with no opener. After a closed parenthesis it is a
   doubled closer: ``(no verifiable number). ) – and`` → ``(no verifiable number) – and`` when
   the sentence goes on, ``(… commerce). ) Some`` → ``(… commerce). Some`` when a new one starts;
-  ``(which had promised action)) said`` → ``(… action) said``.
+  ``(which had promised action)) said`` → ``(… action) said``; two closers and no opener
+  (``launched in 2023)), whose``) both go.
   Alone it goes only when it stands apart (``word )``): ``a)`` and ``1)`` enumerations stay.
 - ``punct.unclosed_open``: an opening parenthesis never closed in its paragraph, holding at most
   four capitalised words, acronyms or figures before a comma or full stop: ``Agency (Aemet, do``
@@ -209,6 +210,10 @@ def _stray(para: str, k: int, matched_close: set[int], base: int) -> list[_Candi
             ]
     if j >= 0 and para[j] == ")" and j in matched_close:  # "action)) said", "(x) ) and"
         return [(base + j + 1, base + k + 1, "", "punct.stray_closer", "doubled closer after a parenthesis")]
+    if j == k - 1 and j >= 1 and para[j] == ")" and para[j - 1].isalnum():
+        # "launched in 2023)), whose": two closers and no opener in the paragraph; an
+        # enumeration ("a)", "1)") has one
+        return [(base + j, base + k + 1, "", "punct.stray_closer", "doubled closer without an opener")]
     if k > 0 and para[k - 1] in " \t":  # "word )": a closer standing apart
         return [(base + j + 1, base + k + 1, "", "punct.stray_closer", "closer without an opener")]
     return []
