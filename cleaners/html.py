@@ -18,7 +18,9 @@ the fallback when lxml refuses the markup), and then:
   text: a news story quotes them;
 - WordPress shortcodes: ``[caption ...]...[/caption]`` markers are dropped and the caption text
   becomes its own paragraph; media and layout shortcodes (``[gallery]``, ``[embed]...[/embed]``,
-  ``[video]``, ``[vc_row]``…) are dropped; bracketed prose such as ``[sic]`` is left alone;
+  ``[video]``, ``[vc_row]``…) are dropped, and so is any other plugin's shortcode that carries
+  ``name="value"`` attributes (``[adrotate banner="12"]``); bracketed prose such as ``[sic]`` or
+  ``[the minister]`` is left alone;
 - entities (``&#8220;``, ``&amp;``) are decoded by the parser.
 
 Edits: the conversion is recorded as ONE edit, rule ``html.to_text``, spanning the whole input
@@ -88,6 +90,11 @@ _SHORTCODE = re.compile(r"\[/?(?:gallery|embed|video|audio|playlist|contact-form
                         r"|et_pb_\w+|su_\w+|fusion_\w+|tweet|youtube|instagram|soundcloud|button|ad"
                         r"|adsense|wpforms|mc4wp_form|ninja_form|gravityform|jetpack_\w+)\b[^\]]*\]",
                         re.IGNORECASE)
+# Any other plugin's shortcode, known by its attributes (an editor's bracket has no ``name="…"``):
+# ``[adrotate banner="12"]``, ``[my_widget id=7 /]``; and a closing ``[/name]`` of one.
+_ATTR_SHORTCODE = re.compile(
+    r"""\[[a-z][\w-]*(?:\s+[a-z][\w-]*=(?:"[^"\]\n]*"|'[^'\]\n]*'|\d+))+\s*/?\]|\[/[a-z][\w-]*_[\w-]*\]"""
+)
 _SPACE = re.compile(r"[ \t\r\n\f\v\u2028\u2029]+")  # not \xa0: a no-break space is meant
 # only these make _SPACE change a text: other whitespace, or two spaces in a row
 _NEEDS_SQUASH = re.compile(r"[\t\r\n\f\v\u2028\u2029]|  ")
@@ -184,7 +191,8 @@ def _strip_shortcodes(html: str, dropped: Counter[str]) -> str:
 
     html = _PAIRED_SHORTCODE.sub(lambda m: count(m, " "), html)
     html = _CAPTION.sub(lambda m: count(m, "<div></div>"), html)  # caption text: own paragraph
-    return _SHORTCODE.sub(lambda m: count(m, " "), html)
+    html = _SHORTCODE.sub(lambda m: count(m, " "), html)
+    return _ATTR_SHORTCODE.sub(lambda m: count(m, " "), html)
 
 
 def html_to_text(html: str) -> tuple[str, Counter[str], dict[str, str]]:
