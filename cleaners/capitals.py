@@ -116,10 +116,19 @@ _IDIOM = re.compile(  # a literal space first: this runs over every article
 # count) and a lowercase word; "The 1975" (a band) has four digits and stays
 _THE_NUMBER = re.compile(r"(The) (?=\d{1,3}(?:st|nd|rd|th)? [a-z])")
 _DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
-_CANDIDATE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z]*)(?=[ \t]+([a-z][\w’'-]*|\d{2,4}s\b|I\b)(?:[ \t]+(\S+))?)")
+# Speed: these patterns open with their capital, not with a lookbehind or \b, so that the regex
+# engine skips straight to the capitals of a text instead of trying every offset (the text is
+# mostly lowercase). What a lookbehind asserted is checked after the capital (_CANDIDATE) or by
+# the caller (_after_word; a sentence start implies \b).
+_CANDIDATE = re.compile(r"([A-Z](?<=[a-z,][ \t][A-Z])[a-z]*)(?=[ \t]+([a-z][\w’'-]*|\d{2,4}s\b|I\b)(?:[ \t]+(\S+))?)")
 # a sentence start: a line start or a full stop, then perhaps a quotation opening ("At The moment
 # nobody", said a resident: the quoted sentence opens there too)
 _AFTER_STOP = re.compile(r"[.!?][\"”’)]?[ \t]+$")
+
+
+def _after_word(text: str, pos: int) -> bool:
+    """``(?<=[a-z,][ \t])`` at ``pos``: a lowercase letter or a comma, then one space or tab."""
+    return pos >= 2 and text[pos - 1] in " \t" and (text[pos - 2] == "," or "a" <= text[pos - 2] <= "z")
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -137,13 +146,13 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 # "continue During The next days": a preposition and an article both capitalised mid-sentence,
 # after a lowercase word and before one ("In The Mood for Love", a title, has a capital after)
-_STRANDED_PAIR = re.compile(
-    r"(?<=[a-z,][ \t])(In|On|At|For|With|From|During|After|Before|Under|Over|Since|Until|Through|"
+_STRANDED_PAIR = re.compile(  # after a lowercase word: the caller checks _after_word
+    r"(In|On|At|For|With|From|During|After|Before|Under|Over|Since|Until|Through|"
     r"Into|Within|Without|Between|Among|Against|Towards|Toward|Across|Throughout|Despite)[ \t]+(The|An|A)"
     r"(?=[ \t]+[a-z][a-z’'-]*\b)"
 )
 _OPENING_THE = re.compile(
-    r"\b(?=[A-Z])(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
+    r"(?:In|On|At|For|With|From|During|After|Before|Under|Over|"
     r"Across|Along|Around|Among|Between|Since|Until|Despite|Throughout|Within|Without)[ \t]+(The)"
     r"(?=[ \t]+[a-z][a-z’'-]*\b(?![ \t]+[A-Z]))",
 )
@@ -162,7 +171,7 @@ OPENING_IDIOMS: dict[str, frozenset[str]] = {
     "Even": frozenset(str.split("Now Then")),
 }
 _OPENING_IDIOM = re.compile(
-    r"\b(?=[A-Z])(" + "|".join(OPENING_IDIOMS) + r")[ \t]+("
+    r"(" + "|".join(OPENING_IDIOMS) + r")[ \t]+("
     + "|".join(sorted(set().union(*OPENING_IDIOMS.values())))
     + r")(?=[ \t]+(?:[a-z]|\d)|,[ \t])",
 )
@@ -258,6 +267,8 @@ def repair_capitals(text: str) -> tuple[str, list[Edit]]:
         edits.append(Edit("capitals.stranded", m.start(1), m.end(1), "The", "the",
                           "capitalised 'the' after a sentence-opening preposition"))
     for m in _STRANDED_PAIR.finditer(text):
+        if not _after_word(text, m.start()):
+            continue
         line_start = text.rfind("\n", 0, m.start()) + 1
         prev = _PREV_WORD.search(text, line_start, m.start())
         if prev is None or not prev.group(1)[0].islower() or prev.group(1).lower() in TITLE_INTRODUCERS:
