@@ -598,6 +598,10 @@ def _edge_calls(text: str, units: list[Unit], near: list[Evidence], threshold: f
                 need = threshold - edge_calls.CARD_MARGIN  # a sign-up card's heading
                 if edge_calls.is_card_heading(inner):
                     score = max(score, need)  # ... naming the product: "The Harbour Courier weekly"
+            if card and edge_calls.is_card_blurb(inner):
+                # the card's blurb ("Local news, every Friday. Free, straight to your inbox."):
+                # taken here, so the card's heading above it is still reached
+                score = max(score, need)
             card = False
             if score < need:
                 if score >= threshold / 2:

@@ -80,6 +80,7 @@ def _site_like(segment: str) -> bool:
         return False
     if not words[0][:1].isupper() or words[0].lower() in ("a", "an"):
         return False
+    publication, lowered = False, 0
     for w in words:
         core = _ELISION.sub("", w.strip("&'’.,()"))  # "Le Courrier de l'Estuaire": l' + a name
         if not core:
@@ -87,6 +88,12 @@ def _site_like(segment: str) -> bool:
         if core.lower() in _CONNECTORS:
             continue
         if core[0].isupper() or core[0].isdigit():
+            publication = publication or core.lower() in _SITE_WORDS
+            continue
+        # a regional adjective after a publication's noun ("L'Écho mosan", "Le Courrier picard",
+        # "Il Corriere fiorentino"); a lowercase word anywhere else makes the tail a phrase
+        lowered += 1
+        if publication and lowered <= 1:
             continue
         return False
     return True
@@ -102,6 +109,7 @@ _SITE_WORDS = frozenset([
     "nachrichten", "quotidien", "giornale", "gazzetta", "corriere", "notizie", "periódico", "periodico",
     "jornal", "diário", "semanário", "journal", "allgemeine", "blatt", "anzeiger", "courrier", "dépêche",
     "provence", "parisien", "matin", "soir", "república", "nación", "mundo", "país", "voz",
+    "écho", "echo", "nouvelliste", "républicain", "progrès", "secolo", "eco",
 ])
 # a year after a preposition ends a sentence-like title ("... emergency in 2027"): not an episode number
 _ENDS_WITH_YEAR = re.compile(r"\b(?:in|by|until|since|from|for|before|after|of|to|em|en|im|dal|desde)\s+"
