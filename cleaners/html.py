@@ -12,7 +12,11 @@ the fallback when lxml refuses the markup), and then:
 - scripts, styles, ``noscript``, ``iframe``, forms and their controls, HTML comments, and
   share / like / related-posts / newsletter / ad / comment widgets (recognised by class or id
   *families*, e.g. ``sharedaddy``, ``sd-*``, ``share-*``, ``jp-relatedposts``, ``related-*``,
-  ``mc4wp-*``, ``social*``; see ``WIDGET``) are dropped with their content;
+  ``mc4wp-*``, ``social*``, and the same in the site's language: ``compartir``, ``partager``,
+  ``teilen``…; see ``WIDGET``) are dropped with their content, and so are media players
+  (``video-js``/``vjs-*``, JW Player ``jw-*``, MediaElement ``mejs-*``, Trinity Audio and other
+  read-aloud widgets, ``<video-js>`` and AMP player elements), whose control and accessibility
+  text ("Video Player is loading.", "This is a modal window.") is not prose;
 - images are dropped (their ``alt`` text never merges into a sentence); a ``figcaption`` is its
   own paragraph; embedded posts (``blockquote.twitter-tweet``, ``instagram-media``) are kept as
   text: a news story quotes them;
@@ -51,7 +55,10 @@ __all__ = ["WIDGET", "HtmlToText", "html_to_text"]
 
 DROP_TAGS = frozenset({"script", "style", "noscript", "iframe", "form", "button", "input", "select",
                        "textarea", "label", "svg", "object", "embed", "template", "canvas", "audio",
-                       "video", "source", "map", "head", "title", "meta", "link"})
+                       "video", "source", "map", "head", "title", "meta", "link",
+                       # players as custom elements (Video.js, AMP): controls and fallback text
+                       "video-js", "amp-video", "amp-audio", "amp-youtube", "amp-jwplayer",
+                       "amp-brightcove", "amp-video-iframe", "amp-ad"})
 IMAGE_TAGS = frozenset({"img", "picture"})
 BLOCK_TAGS = frozenset({"p", "div", "section", "article", "header", "footer", "aside", "main", "nav",
                         "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
@@ -61,8 +68,11 @@ BLOCK_TAGS = frozenset({"p", "div", "section", "article", "header", "footer", "a
 _KIND = {"script": "html.script", "style": "html.script", "noscript": "html.script",
          "template": "html.script", "iframe": "html.embed", "object": "html.embed",
          "embed": "html.embed", "svg": "html.embed", "canvas": "html.embed", "audio": "html.embed",
-         "video": "html.embed", "form": "html.form", "button": "html.form", "input": "html.form",
-         "select": "html.form", "textarea": "html.form", "label": "html.form"}
+         "video": "html.embed", "video-js": "html.embed", "amp-video": "html.embed",
+         "amp-audio": "html.embed", "amp-youtube": "html.embed", "amp-jwplayer": "html.embed",
+         "amp-brightcove": "html.embed", "amp-video-iframe": "html.embed", "amp-ad": "html.embed",
+         "form": "html.form", "button": "html.form", "input": "html.form", "select": "html.form",
+         "textarea": "html.form", "label": "html.form"}
 
 # Class/id tokens of widgets that are never article text: share and like buttons, related-post
 # lists, newsletter and subscription boxes, ads and trackers, comment sections, author boxes.
@@ -80,6 +90,18 @@ WIDGET = re.compile(r"""^(?:
     | author-bio[\w-]* | about-author | post-tags | tags-links | wp-block-buttons | more-link-wrapper
     | screen-reader-text | sharing-screen-reader-text | feedflare | wpcnt | promo-box[\w-]*
     | wp-embedded-content
+    # the same widgets named in the site's language: ``compartir``, ``partager``, ``teilen``…
+    | (?:compartir|compartilhar|compartilhe|comparteix|partilhar|partag(?:e|er)|teilen|condividi
+       |condivisione|delen|redes-sociales|reseaux-sociaux|redes-sociais)(?:[-_][\w-]*)?
+    | [\w-]+[-_](?:compartir|compartilhar|comparteix|partilhar|partag(?:e|er)|teilen|condividi
+       |condivisione|delen)(?:[-_][\w-]*)?
+    # media players, whose control and accessibility text ("Video Player is loading.", "This is a
+    # modal window.", "Audio Player", "Getting your Trinity Audio player ready...") is not prose:
+    # Video.js / Brightcove, JW Player, MediaElement.js (WordPress), Plyr, and read-aloud widgets
+    | video-js | vjs-[\w-]+ | bc-player[\w-]* | brightcove[\w-]* | jwplayer[\w-]* | jw-[\w-]+
+    | mejs-[\w-]+ | plyr(?:__[\w-]+|--[\w-]+)? | wp-audio-shortcode | wp-video(?:-shortcode)?
+    | trinity-?(?:audio|tts|player)[\w-]* | beyondwords[\w-]* | speechkit[\w-]* | ad-auris[\w-]*
+    | listen-(?:to-)?(?:this-)?article[\w-]* | tts-player[\w-]*
 )$""", re.VERBOSE | re.IGNORECASE)
 
 _HAS_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
