@@ -86,6 +86,18 @@ MT_MIN_WORDS = 300  # shorter texts are scored as if this long (a short text is 
 # Translationese is looked for unless the leftovers alone score at least this: a borderline flag
 # (two single-word leftovers) is backed by its calques in the evidence.
 MT_SURE_SCORE = 0.75
+# An unedited-feed disclaimer that says the text was translated by a machine is the publisher's own
+# word for it ("This content was translated automatically from Spanish ...", "machine translation",
+# "traducido automáticamente", "traduction automatique", "maschinell übersetzt"): the score is at
+# least MT_NOTICE_SCORE. Only the disclaimer counts (evidence ``unedited_feed``), never a sentence
+# of the story that merely mentions translation software.
+MT_NOTICE = re.compile(
+    r"\b(?:translat|tradu|tradott|übersetz|vertaal)\w*\W+(?:\w+\W+){0,4}?"
+    r"(?:automati|machine|maschinell|software|máquina)\w*"
+    r"|\b(?:automati|machine|maschinell)\w*\W+(?:\w+\W+){0,4}?(?:translat|tradu|tradott|übersetz|vertaal)\w*",
+    re.IGNORECASE,
+)
+MT_NOTICE_SCORE = 0.95
 MT_TRANSLATIONESE_MIN_SUPPORT = 3.0
 MT_TRANSLATIONESE_LEFTOVER_CAP = 2.0
 MT_TRANSLATIONESE_WITH_LEFTOVER = 1.5
@@ -260,6 +272,10 @@ def finish(ctx: Context, text: str) -> CleanResult:
             evidence.append(Evidence(e.rule, e.before.strip() or e.reason))
     words = len(_WORDS.findall(final))
     score, points = machine_translation_score(signals, words)
+    notice = next((ev for ev in flags.evidence.get("unedited_feed", []) if MT_NOTICE.search(ev.text)), None)
+    if notice is not None and ctx.settings.rule_enabled("mt.translation_notice", ctx.document.source):
+        score = max(score, MT_NOTICE_SCORE)
+        evidence.append(Evidence("mt.translation_notice", notice.text, MT_NOTICE_SCORE))
     # translationese: the source's constructions carried into English ("will be of five euros");
     # looked for only in English text whose leftovers alone do not already decide
     source = ctx.document.source

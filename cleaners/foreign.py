@@ -190,6 +190,7 @@ class Loanwords:
     food_context_min: int = 2
     name_heads: frozenset[str] = frozenset()
     place_features: frozenset[str] = frozenset()
+    units: frozenset[str] = frozenset()
 
 
 def compile_loanwords(doc: object) -> Loanwords:
@@ -207,7 +208,7 @@ def compile_loanwords(doc: object) -> Loanwords:
     if not isinstance(minimum, int) or minimum < 1:
         raise ValueError("loanwords: 'food_context_min' must be a positive integer")
     return Loanwords(words("culinary"), words("food_context"), minimum, words("name_heads"),
-                     words("place_features"))
+                     words("place_features"), words("units"))
 
 
 _EPS = 1e-8
@@ -249,7 +250,10 @@ SINGLE_LEFTOVERS = _wordset(
     "zwischen gemäß vom zum zur beim sowie wegen bei ist sich auch oder aber nach "
     # Portuguese preposition + demonstrative, one word: "the fleet nesta Tuesday"
     "nesta neste nestas nestes nessa nesse desta deste destas destes dessa desse naquela naquele "
-    "daquela daquele"
+    "daquela daquele "
+    # "already" and Italian "in the" (plural): "the Northern Arc, já registers queues", "clinics nei
+    # weekend"; never English words
+    "já già nei"
 )  # not: dos (dos and don'ts), sus, dal (lentils), sous (sous chef), verso, dem
 
 # Prepositions of L, never English words, that stand before a figure: "beds in Coimbra até 2026"
@@ -588,6 +592,15 @@ def _is_loan(words: list[_Word], i: int, j: int) -> bool:
     return False
 
 
+def _after_figure(text: str, prev: _Word, w: _Word) -> bool:
+    """Whether ``prev`` is a figure (``130.16``, ``1,500``, ``2 million``) straight before ``w``."""
+    if text[prev.end : w.start].strip():
+        return False
+    if not prev.low:
+        return prev.text[:1].isdigit()
+    return prev.low in ("million", "billion", "thousand", "hundred")
+
+
 def _candidate(w: _Word, lex: _Lexicon) -> dict[str, tuple[float, float]]:
     if w.masked or not w.low:
         return {}
@@ -624,6 +637,9 @@ def find_fragments(
         lean = _candidate(w, lex)
         if not lean or (w.cap and not _opens_sentence_leftover(text, words, i, lean, lex)):
             i += 1
+            continue
+        if w.low in lw.units and i > 0 and _after_figure(text, words[i - 1], w):
+            i += 1  # "a fine of 130.16 reais", "500 pesos": the country's unit, kept on purpose
             continue
         if w.upper:
             k = i + 1
@@ -1863,7 +1879,9 @@ _NAMING_BEFORE = re.compile(
     r"(?:\bknown as|\bcalled|\bdubbed|\bnicknamed|\bso-called|\bnamed|\bcalls? (?:it|them)|"
     r"\bthe (?:term|word|words|phrase|expression|motto|slogan|nickname|name|label)|"
     # a leftover quoted as an example: 'phrases such as “según the ministry”', 'words like'
-    r"\b(?:phrases?|words?|terms?|expressions?|fragments?|leftovers?) (?:such as|like))"
+    r"\b(?:phrases?|words?|terms?|expressions?|fragments?|leftovers?) (?:such as|like)|"
+    # a gloss in parentheses naming the local term: "street parties (the famous blocos)"
+    r"\((?:the |its |their )?(?:famous|popular|local|traditional|typical|beloved|iconic|celebrated|legendary))"
     r"(?: (?:the|a|an|its|their|his|her))?[ \t]*[“\"‘'«]?$",
     re.IGNORECASE,
 )
@@ -2184,7 +2202,8 @@ def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
         if r < -1.0 and fen >= ENGLISH_FUNCTION_FREQ:
             break  # "alle cozze and penne": English goes on
         if w.cap:
-            if lang == "de" and k == j and fen == 0.0 and len(w.low) >= 12:
+            # a German compound noun English does not know: "und Kleingärten", "den Heizkostenzuschuss"
+            if lang == "de" and k == j and fen == 0.0 and (len(w.low) >= 12 or (len(w.low) >= 8 and f >= 1e-6)):
                 best = k + 1
             break
         if not w.glued_after and k + 1 < len(words) and (words[k + 1].cap or words[k + 1].upper) \

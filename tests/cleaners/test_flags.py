@@ -149,6 +149,49 @@ def test_unedited_feed_comes_from_step_evidence():
     assert res.flags.unedited_feed and res.flags.evidence["unedited_feed"]
 
 
+class _Notice:
+    """A step standing in for the boilerplate rules: it found the given unedited-feed disclaimer."""
+
+    name = "notice"
+
+    def __init__(self, notice: str) -> None:
+        self.notice = notice
+
+    def __call__(self, text, ctx):
+        return StepResult(text, evidence=[("unedited_feed", Evidence("en.unedited_feed", self.notice))])
+
+
+NOTICE_STORY = (
+    "The harbour board approved on Friday a new schedule for the ferries to the islands, which will run "
+    "every forty minutes in the summer season. The operator said the change needs two more crews."
+)
+
+
+@pytest.mark.parametrize("notice", [
+    "This story was translated automatically from Portuguese and has not been checked by our desk.",
+    "Machine translation: published from the partner feed without editing.",
+    "Ce texte a été traduit automatiquement et n'a pas été relu par la rédaction.",
+    "Dieser Beitrag wurde maschinell übersetzt und nicht redigiert.",
+])
+def test_a_disclaimer_naming_machine_translation_flags_it(notice):
+    res = clean(NOTICE_STORY, "en", None, _Notice(notice))
+    assert res.flags.unedited_feed and res.flags.machine_translated
+    assert any(e.rule == "mt.translation_notice" for e in res.flags.evidence["machine_translated"])
+
+
+@pytest.mark.parametrize("notice", [
+    "This story was generated automatically from the agency feed and has not been checked by our desk.",
+])
+def test_a_disclaimer_without_translation_does_not_flag_it(notice):
+    res = clean(NOTICE_STORY, "en", None, _Notice(notice))
+    assert res.flags.unedited_feed and not res.flags.machine_translated
+
+
+def test_a_story_about_translation_software_is_not_flagged():
+    text = NOTICE_STORY + " The board's website will be machine translated into four languages next year."
+    assert not clean(text).flags.machine_translated
+
+
 def test_title_is_cleaned_and_text_stripped():
     res = clean("\n  The council approved the budget on Tuesday.  \n", "en", "  Budget approved  ")
     assert res.text == "The council approved the budget on Tuesday."
