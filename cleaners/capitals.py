@@ -113,8 +113,9 @@ _IDIOM = re.compile(  # a literal space first: this runs over every article
     + r")(?=[ \t]+(?:[a-z]|\d)|,[ \t])"
 )
 # "planned for The 8 of September", "for The 3 candidates": "The" before a small number (a day, a
-# count) and a lowercase word; "The 1975" (a band) has four digits and stays
-_THE_NUMBER = re.compile(r"(The) (?=\d{1,3}(?:st|nd|rd|th)? [a-z])")
+# count) or a clock time ("at The 6:00 hours", "from The 9.30 session") and a lowercase word;
+# "The 1975" (a band) has four digits and stays
+_THE_NUMBER = re.compile(r"(The) (?=(?:\d{1,3}(?:st|nd|rd|th)?|\d{1,2}[:.]\d{2}) [a-z])")
 _DIVINE = re.compile(r"\b(?:God|Lord|Jesus|Christ|Allah|Almighty|Holy Spirit)\b")
 # Speed: these patterns open with their capital, not with a lookbehind or \b, so that the regex
 # engine skips straight to the capitals of a text instead of trying every offset (the text is

@@ -66,6 +66,11 @@ MT_SIGNALS: dict[str, tuple[float, int]] = {
     # machine on its own (never a strong signal), but it adds to the leftovers of one
     "title.translated_prefix": (0.6, 1),
 }
+# a long fragment is several leftovers the foreign step joined into one clause ("Le gouvernement
+# propose une augmentation de 12,7 % sur cinq ans"): it counts once per this many words, at most
+# MT_FRAGMENT_MAX_CLAUSES times
+MT_FRAGMENT_CLAUSE_WORDS = 4
+MT_FRAGMENT_MAX_CLAUSES = 3
 MT_MIN_POINTS = 2.0  # below this many points the score is scaled down (one stray fragment)
 # Without a foreign fragment, the score is scaled by the share of this many strong artifacts.
 MT_STRONG = ("bracketed_leftover", "capitals.stranded", "punct.stray_closer")
@@ -182,6 +187,10 @@ def _map_pos(p: int, edits: list[Edit], side: str) -> int:
     return p + delta
 
 
+def _clauses(fragment: str) -> int:
+    return min(MT_FRAGMENT_MAX_CLAUSES, 1 + (len(fragment.split()) - 1) // MT_FRAGMENT_CLAUSE_WORDS)
+
+
 def reanchor(
     fragments: list[ForeignFragment], later_edits: list[Edit], lstrip: int, final_len: int
 ) -> list[ForeignFragment]:
@@ -255,7 +264,8 @@ def finish(ctx: Context, text: str) -> CleanResult:
     # machine translation: leftovers and translation-tool artifacts per 1,000 words
     signals: defaultdict[str, float] = defaultdict(float)
     # a weak fragment (a pair of function words scoring near the threshold) counts half
-    signals["foreign_fragment"] = sum(1.0 if f.score >= MT_STRONG_FRAGMENT else 0.5 for f in fragments)
+    signals["foreign_fragment"] = sum((1.0 if f.score >= MT_STRONG_FRAGMENT else 0.5) * _clauses(f.text)
+                                      for f in fragments)
     evidence: list[Evidence] = [Evidence(f"foreign.{f.lang}", f.text, f.score) for f in fragments]
     for e in ctx.edits:
         # a tool's brackets around the source's name ("Corsica [la Corse]") are its marker too

@@ -691,6 +691,11 @@ def find_fragments(
                 found.append(_make(text, words[i : i + 3], lang, run_threshold, langs))
             i += 3
             continue
+        if lang and _link_before_name_modifier(words, i, j, lang, lex):
+            if not any(a < words[i].end and words[i].start < b for a, b in taken):
+                found.append(_make(text, words[i:j], lang, run_threshold, langs))
+            i = j
+            continue
         if lang and _leftover_before_noun(words, i, j, lang, lex):
             if not any(a < words[j].end and words[i].start < b for a, b in taken):
                 found.append(_make(text, words[i : j + 1], lang, score + lex.ratio(words[j].low, lang)[0], langs))
@@ -731,7 +736,11 @@ def find_fragments(
             if not any(a < run[-1].end and run[0].start < b for a, b in taken) and not _whole_line_title(
                 text, run
             ):
-                j = _extend(words, j, lang, lex)
+                j0, j = j, _extend(words, j, lang, lex)
+                for other in sorted(langs - {lang}) if j0 - i == 1 else ():  # "que" + "a maior parte": pt
+                    j_other = _extend(words, j0, other, lex)
+                    if j_other > j:
+                        j, lang = j_other, other
                 if j - i == 1 and w.cap and j < n and not words[j].low and words[j].text[:1].isdigit() \
                         and text.startswith(",", words[j].end):
                     j += 1  # "Nel 2024, the fee": the phrase opening the sentence, year and all
@@ -758,6 +767,8 @@ def find_fragments(
         found.extend(_opening_names(text, words, found, lex))
         found.extend(_with_siblings(text, words, found, pending, lex, lw))
         found.sort(key=lambda f: f.start)
+    if len(found) > 1:
+        found = _join_clauses(text, words, found, lex)
     # an ambiguous fragment (del resto: es or it) takes the language of the article's others
     counts: dict[str, int] = {}
     for f in found:
@@ -857,6 +868,12 @@ def _sibling_candidates(text: str, words: list[_Word], lex: _Lexicon) -> list[Fo
                     and _sentence_start(text, w.start):
                 out.append(_make(text, words[k : k + 2], lang, 3.5, {lang}))
             continue
+        if low in NAME_LIST_CONJUNCTIONS:
+            e = _conjunction_in_names(words, k, lex)
+            if e:
+                lang = NAME_LIST_CONJUNCTIONS[low]
+                out.append(_make(text, words[k:e], lang, 3.5, {lang}))
+            continue
         if low not in preps and low not in SINGLE_LEFTOVERS and (len(low) < 4 or en_get(low, 0.0) >= SIBLING_WORD_MAX_EN_FREQ):
             continue  # (most words: plain English)
         prev = words[k - 1] if k else None
@@ -879,6 +896,12 @@ def _sibling_candidates(text: str, words: list[_Word], lex: _Lexicon) -> list[Fo
             continue
         langs = {lg for lg, (r, f) in lex.leanings(w.low).items()
                  if r >= SIBLING_WORD_MIN_RATIO and f >= SIBLING_WORD_MIN_FREQ}
+        if not langs and prev is not None and prev.glued_after == "," and not w.glued_after \
+                and nxt is not None and nxt.low in ENGLISH_DETERMINERS and lex.en_freq(w.low) == 0.0:
+            # ", detalló the agency", ", acrescentou the mayor": a reporting verb of L English never
+            # writes, between a comma and an English determiner (rarer forms: past tenses)
+            langs = {lg for lg, (r, f) in lex.leanings(w.low).items()
+                     if r >= RUN_WORD_MIN_RATIO * 2 and f >= 1e-6}
         if not langs or prev is None:
             continue
         a = k
@@ -899,6 +922,37 @@ def _sibling_candidates(text: str, words: list[_Word], lex: _Lexicon) -> list[Fo
             continue  # the sentence goes on in L (a quotation) or in a name
         out.append(_make(text, words[a:e], lang, 3.5, langs))
     return out
+
+
+# a conjunction of L English never writes, joining names: "Tumaco, Buenaventura y Guapi",
+# "markets in Europe y Estados Unidos" (not "Ramón y Cajal", "Ortega y Gasset", "the Va y Ven
+# bus": one name)
+NAME_LIST_CONJUNCTIONS: dict[str, str] = {"y": "es"}
+NAME_LIST_MAX_WORDS = 3
+
+
+def _conjunction_in_names(words: list[_Word], k: int, lex: _Lexicon) -> int:
+    """The end of ``y`` + the name after it when ``y`` joins names in a list (a comma before the
+    name before it) or after a name English spells too (``Europe``); 0 otherwise."""
+    n = len(words)
+    if k < 1 or k + 1 >= n or words[k].glued_after or words[k - 1].glued_after:
+        return 0
+    prev = words[k - 1]
+    if not prev.cap or prev.masked or not words[k + 1].cap or words[k + 1].masked or len(prev.low) < 3:
+        return 0
+    if k >= 2 and words[k - 2].low in ENGLISH_DETERMINERS and not words[k - 2].glued_after:
+        return 0  # "the Va y Ven system", "the Ramón y Cajal hospital": one name
+    listed = k >= 2 and words[k - 2].glued_after == "," and (words[k - 2].cap or words[k - 2].upper)
+    if not listed and lex.en_freq(prev.low) < COMMON_ENGLISH_FREQ:
+        return 0
+    e = k + 1
+    while e < n and e < k + 1 + NAME_LIST_MAX_WORDS and words[e].cap and not words[e].masked:
+        e += 1
+        if words[e - 1].glued_after:
+            break
+    if e < n and not words[e - 1].glued_after and (words[e].cap or words[e].upper):
+        return 0  # a longer name goes on
+    return e
 
 
 def _with_siblings(
@@ -923,6 +977,63 @@ def _with_siblings(
         f.lang = max(langs, key=lambda lg: per_lang[lg])
         out.append(f)
     return out
+
+
+# What may stand between two fragments of one language that are one clause of it: figures
+# ("de 12,7 % sur"), at most one comma, and words English does not use or shares with L.
+_GAP_FIGURE = re.compile(r"\d[\d.,]*%?|%")
+JOIN_MAX_GAP_WORDS = 3
+JOIN_UNKNOWN_MAX_EN_FREQ = 1e-7  # "internamento", "crederò": unknown to English (and to the lists)
+
+
+def _join_clauses(text: str, words: list[_Word], found: list[Found], lex: _Lexicon) -> list[Found]:
+    """Make one fragment of neighbours that are one clause of L: ``Le gouvernement`` + ``propose``
+    + ``une augmentation de`` + ``12,7 %`` + ``sur cinq ans``; ``e o tempo de`` + ``internamento``
+    + ``diminui para metade``; ``se possível``, ``evitar os horários de pico``.
+
+    The words between must be figures, words English does not know, or one word L shares with
+    English (``propose``); a comma joins two fragments of two words or more each (not a connector
+    and the leftover after it: ``sin embargo, según``). Bracketed fragments stay apart."""
+    out = [found[0]]
+    for g in found[1:]:
+        f = out[-1]
+        langs = (set(f.langs) or {f.lang}) & (set(g.langs) or {g.lang})
+        if f.lang in (set(g.langs) or {g.lang}):
+            langs.add(f.lang)
+        if f.end <= g.start and langs and f.bracket_start < 0 and g.bracket_start < 0 \
+                and _one_clause(text[f.end : g.start], f, g, langs, lex):
+            lang = f.lang if f.lang in langs else min(langs)
+            joined = Found(f.start, g.end, text[f.start : g.end], lang, f.score + g.score,
+                           langs=tuple(sorted(langs)))
+            out[-1] = joined
+            continue
+        out.append(g)
+    return out
+
+
+def _one_clause(gap: str, f: Found, g: Found, langs: set[str], lex: _Lexicon) -> bool:
+    tokens = gap.split()
+    if len(tokens) > JOIN_MAX_GAP_WORDS + 1 or gap.count("\n"):
+        return False
+    commas, shared = 0, 0
+    for tok in tokens:
+        if _GAP_FIGURE.fullmatch(tok):
+            continue
+        core = tok.rstrip(",")
+        commas += len(tok) - len(core)
+        if not core:
+            continue
+        if not core.isalpha() or not core.islower():
+            return False
+        fen = lex.en_freq(core)
+        if fen < JOIN_UNKNOWN_MAX_EN_FREQ:
+            continue
+        if fen >= ENGLISH_FUNCTION_FREQ or not any(_cognate(*lex.ratio(core, lg)) for lg in langs):
+            return False
+        shared += 1
+    if shared > 1 or commas > 1:
+        return False
+    return not commas or (len(f.text.split()) >= 2 and len(g.text.split()) >= 2)
 
 
 def _span(words: list[_Word], f: Found) -> tuple[int, int]:
@@ -1804,7 +1915,9 @@ def _accept(
     return w.low in SINGLE_LEFTOVERS
 
 
-def _leftover_before_noun(words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
+def _leftover_before_noun(
+    words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon, english_after: bool = False
+) -> bool:
     """``the estimates della Regione``: a contracted preposition of L (``SINGLE_LEFTOVERS``) after
     plain English and before a capitalised common noun of L that English does not know (an
     institution left untranslated: ``Regione``, ``Prefeitura``, ``Ayuntamiento``), the name ending
@@ -1813,7 +1926,9 @@ def _leftover_before_noun(words: list[_Word], i: int, j: int, lang: str, lex: _L
     if j - i != 1 or j >= len(words) or i == 0:
         return False
     w, prev, nxt = words[i], words[i - 1], words[j]
-    if w.low not in SINGLE_LEFTOVERS or w.cap or w.upper or w.glued_after or prev.glued_after:
+    if w.low not in SINGLE_LEFTOVERS and not (lang == "pt" and w.low in PT_CONTRACTED_LINKS):
+        return False
+    if w.cap or w.upper or w.glued_after or prev.glued_after:
         return False
     if not prev.low or prev.cap or prev.upper or prev.masked or lex.en_freq(prev.low) < 1e-6:
         return False
@@ -1828,8 +1943,34 @@ def _leftover_before_noun(words: list[_Word], i: int, j: int, lang: str, lex: _L
     if r < STRONG_RATIO or f < 1e-5:
         return False
     after = words[j + 1] if j + 1 < len(words) else None
+    if english_after:
+        return True
+    if nxt.glued_after == "" and after is not None and _english_word(after, lex) \
+            and lex.en_freq(after.low) < ENGLISH_FUNCTION_FREQ and lex.ratio(nxt.low, lang)[0] < NAME_MODIFIER_MAX_RATIO:
+        return False  # "residents della Veneto region": see _link_before_name_modifier
     return nxt.glued_after != "" or after is None or not (after.cap or after.upper)
 
+
+def _link_before_name_modifier(words: list[_Word], i: int, j: int, lang: str, lex: _Lexicon) -> bool:
+    """``residents della Veneto region``: a contracted preposition of L (``CONTRACTED_LINKS``)
+    after plain English, before a capitalised word of L that qualifies an English noun; the tool
+    translated "Veneto region" and left "of the" (the leftover is the link alone)."""
+    if j - i != 1 or i == 0 or j + 1 >= len(words) or words[i].low not in CONTRACTED_LINKS:
+        return False
+    nxt, after = words[j], words[j + 1]
+    if not nxt.cap or nxt.glued_after or not _english_word(after, lex) \
+            or lex.en_freq(after.low) >= ENGLISH_FUNCTION_FREQ or lex.ratio(nxt.low, lang)[0] >= NAME_MODIFIER_MAX_RATIO:
+        return False
+    return _leftover_before_noun(words, i, j, lang, lex, english_after=True)
+
+
+# a capitalised word of L English uses less than a thousandth as often is a common noun of L
+# (Provincia, Regione, Ayuntamiento); a region's name is known to English (Veneto, Toscana, Lazio)
+NAME_MODIFIER_MAX_RATIO = 2.8
+
+# Portuguese "of the" that English also spells ("do", "da"): a leftover only before a capitalised
+# common noun of Portuguese English does not know ("the decision do Governo")
+PT_CONTRACTED_LINKS = _wordset("do da dos das")
 
 # contracted prepositions of L ("of the") that open no English name: "funds della Region"
 CONTRACTED_LINKS = _wordset("del della delle dello dei degli nella nelle dalla dalle")
@@ -2183,6 +2324,11 @@ def _article_cognate_phrase(words: list[_Word], i: int, lang: str, lex: _Lexicon
     return r >= STRONG_RATIO and f >= 1e-6 and lex.en_freq(last.low) < 1e-7
 
 
+# English prepositions that make a shared noun the head of an English phrase: "y el" + "sector of
+# gastronomy", "et les" + "parents of pupils" (the tool translated the noun with its complement)
+_ENGLISH_NOUN_LINKS = _wordset("of for from with")
+
+
 def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
     """Grow an accepted fragment over the foreign words that finish it.
 
@@ -2211,7 +2357,8 @@ def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
             break  # "e del" + "piazzale Roma": a lowercase head opens the name after the leftover
         plainly = r >= RUN_WORD_MIN_RATIO and f >= 1e-6 and fen < COMMON_ENGLISH_FREQ
         if k == j and j >= 2 and words[k - 1].low in _NOUN_PHRASE_ARTICLES \
-                and words[k - 2].low in CONJUNCTIONS and _cognate(r, f):
+                and words[k - 2].low in CONJUNCTIONS and _cognate(r, f) \
+                and not (not w.glued_after and k + 1 < len(words) and words[k + 1].low in _ENGLISH_NOUN_LINKS):
             # "et le personnel", "e il regime": a noun joined by a conjunction, a word of L too (not
             # "où la circulation": a clause goes on in English)
             best = k + 1

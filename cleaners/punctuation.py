@@ -21,7 +21,7 @@ and leaves anything ambiguous alone. Rules (ids usable in ``disabled_rules``):
   ``since 2014 ,"`` → ``since 2014,"`` (before a closing quote or bracket), ``(IDB) ,`` →
   ``(IDB),`` (after an aside closed on its line), ``rained ,`` → ``rained,`` after a word of a sentence (six words or more on the line: ``open .``
   is a command); after a closing quote too (``the “car” .`` → ``the “car”.``, and ``” :`` →
-  ``”:`` in English text only); ``the council ,and`` → ``the council, and`` (English text); and ``(if enough are found. )`` → ``(if enough are found.)``
+  ``”:`` in English text only); ``the council ,and`` → ``the council, and`` (English text); and ``(if enough are found. )`` → ``(if enough are found.)``, ``(… since 2021. )`` → ``(… since 2021.)``
   before the closer of a matched parenthesis, whatever the line. Ellipses stay. A space before
   ``;:!?`` after a word (French typography carried into a translation: ``the buildings ?``,
   ``the plan ; the``, ``declared :``) goes in English text only, after three words or more on the line,
@@ -141,8 +141,8 @@ def _brackets(text: str) -> list[_Candidate]:
                     j = k
                     while j > 0 and para[j - 1] in " \t":
                         j -= 1
-                    if j < k and j >= 3 and para[j - 1] in ".!?" and para[j - 2].isalpha() \
-                            and para[j - 3].isalnum():  # "(if enough are found. )" -> "(... found.)"
+                    if j < k and j >= 3 and para[j - 1] in ".!?" and para[j - 2].isalnum() \
+                            and para[j - 3].isalnum():  # "(if enough are found. )", "(… since 2021. )"
                         out.append((para_start + j, para_start + k, "", "punct.space_before",
                                     "space before a closing bracket"))
                 elif ch == ")" or (k and para[k - 1].isspace()):
