@@ -607,6 +607,12 @@ def _candidate(w: _Word, lex: _Lexicon) -> dict[str, tuple[float, float]]:
     return lex.leanings(w.low)
 
 
+
+def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """No fragment already found overlaps ``[start, end)``."""
+    return not any(a < end and start < b for a, b in taken)
+
+
 def find_fragments(
     text: str, min_score: float = 0.5, near: list[Found] | None = None, loanwords: Loanwords | None = None
 ) -> list[Found]:
@@ -652,7 +658,7 @@ def find_fragments(
         if k:
             run = words[i:k]
             top = max(lean, key=lambda x: lean[x][0])
-            if not any(a < run[-1].end and run[0].start < b for a, b in taken):
+            if _free(taken, run[0].start, run[-1].end):
                 found.append(_make(text, run, top, run_threshold, set(lean)))
             i = k
             continue
@@ -682,22 +688,22 @@ def find_fragments(
             i = j  # "Via dei Tribunali", "Rua do Ouvidor": a street or building named in L
             continue
         if lang and _link_before_english_noun(words, i, j, lang, lex):
-            if not any(a < words[i].end and words[i].start < b for a, b in taken):
+            if _free(taken, words[i].start, words[j - 1].end):
                 found.append(_make(text, words[i:j], lang, run_threshold, langs))
             i = j
             continue
         if lang and j - i == 1 and _article_cognate_phrase(words, i, lang, lex):
-            if not any(a < words[i + 2].end and words[i].start < b for a, b in taken):
+            if _free(taken, words[i].start, words[i + 2].end):
                 found.append(_make(text, words[i : i + 3], lang, run_threshold, langs))
             i += 3
             continue
         if lang and _link_before_name_modifier(words, i, j, lang, lex):
-            if not any(a < words[i].end and words[i].start < b for a, b in taken):
+            if _free(taken, words[i].start, words[j - 1].end):
                 found.append(_make(text, words[i:j], lang, run_threshold, langs))
             i = j
             continue
         if lang and _leftover_before_noun(words, i, j, lang, lex):
-            if not any(a < words[j].end and words[i].start < b for a, b in taken):
+            if _free(taken, words[i].start, words[j].end):
                 found.append(_make(text, words[i : j + 1], lang, score + lex.ratio(words[j].low, lang)[0], langs))
             i = j + 1
             continue
@@ -733,7 +739,7 @@ def find_fragments(
                     pending.append(_make(text, run, lang, score, langs))
                 i = j  # tacos de canasta: the whole run is the name, not just its first words
                 continue
-            if not any(a < run[-1].end and run[0].start < b for a, b in taken) and not _whole_line_title(
+            if _free(taken, run[0].start, run[-1].end) and not _whole_line_title(
                 text, run
             ):
                 j0, j = j, _extend(words, j, lang, lex)
