@@ -974,11 +974,13 @@ def _with_siblings(
     if max(per_lang.values(), default=0) < SIBLING_MIN:
         return []
     out: list[Found] = []
+    starts = [w.start for w in words]
     for f in _drop_deliberate(text, words, [*pending, *_sibling_candidates(text, words, lex)], lex, lw):
         langs = [lg for lg in f.langs or (f.lang,) if per_lang.get(lg, 0) >= SIBLING_MIN]
         if not langs or any(g.start < f.end and f.start < g.end for g in (*found, *out)):
             continue
-        if _is_loan(words, *_span(words, f)) or quoted_as_example(text, f.start):
+        if _is_loan(words, bisect.bisect_left(starts, f.start), bisect.bisect_left(starts, f.end)) \
+                or quoted_as_example(text, f.start):
             continue
         f.lang = max(langs, key=lambda lg: per_lang[lg])
         out.append(f)
@@ -1040,11 +1042,6 @@ def _one_clause(gap: str, f: Found, g: Found, langs: set[str], lex: _Lexicon) ->
     if shared > 1 or commas > 1:
         return False
     return not commas or (len(f.text.split()) >= 2 and len(g.text.split()) >= 2)
-
-
-def _span(words: list[_Word], f: Found) -> tuple[int, int]:
-    starts = [w.start for w in words]
-    return bisect.bisect_left(starts, f.start), bisect.bisect_left(starts, f.end)
 
 
 # Prepositions of several words, some holding an English word ("à cause de": cause), so the word

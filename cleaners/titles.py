@@ -149,6 +149,7 @@ _CALL_SIGN_NOT = frozenset(str.split("WADA WIPO WNBA KPMG WTTC WWII WWDC WHAT WH
 
 _COLON_PREFIX = re.compile(r"^([A-Z][^:|]{1,60}?)\s?:\s+(?=\S)")
 _BOILERPLATE_STEPS = frozenset({"boilerplate", "learned"})
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 
 
 def _names_the_site(name: str, ctx: Any) -> bool:
@@ -157,11 +158,11 @@ def _names_the_site(name: str, ctx: Any) -> bool:
     names itself in its calls to action and footers)?"""
     if ctx is None:
         return False
-    key = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE).lower()
+    key = _LEADING_THE.sub("", name.strip()).lower()
     if len(key) < 4:
         return False
     source = getattr(getattr(ctx, "document", None), "source", None)
-    if isinstance(source, str) and re.sub(r"^the\s+", "", source.strip(), flags=re.IGNORECASE).lower() == key:
+    if isinstance(source, str) and _LEADING_THE.sub("", source.strip()).lower() == key:
         return True
     if not any(w.strip("&'’.,()").lower() in _SITE_WORDS for w in key.split()):
         return False  # "Munich", "Ranji Trophy": a place or a topic the site's links also name
