@@ -430,11 +430,11 @@ def ingest_chunk(chunk: Chunk, settings: Settings, store_url: str, *, log: Any =
             states.append(state)
             if learned_new:
                 changed_sources.add(c.item.feed.source)
-        for source in sorted(changed_sources):
-            try:
-                sink.put_state(f"learned:{source}", learned[source].to_dict())
-            except Exception as exc:
-                log.error("learned boilerplate of %s not saved: %s", source, exc)
+        try:
+            sink.put_states({f"learned:{source}": learned[source].to_dict() for source in sorted(changed_sources)})
+        except Exception as exc:  # learning resumes from the last saved state next run
+            log.error("chunk %d: learned boilerplate of %d source(s) not saved: %s",
+                      chunk.number, len(changed_sources), exc)
         try:
             sink.save_feed_states(states)
         except Exception as exc:  # the feeds are fetched again next run; their articles are stored
@@ -445,12 +445,8 @@ def ingest_chunk(chunk: Chunk, settings: Settings, store_url: str, *, log: Any =
 
 
 def _load_learned(sink: Sink, sources: Iterable[str]) -> dict[str, LearnedState]:
-    learned = {}
-    for source in sources:
-        data = sink.get_state(f"learned:{source}")
-        if data:
-            learned[source] = LearnedState.from_dict(data)
-    return learned
+    stored = sink.get_states([f"learned:{source}" for source in sorted(sources)])
+    return {key.removeprefix("learned:"): LearnedState.from_dict(data) for key, data in stored.items() if data}
 
 
 def _learn(feed: FeedSpec, entries: list[RawEntry], as_text: dict[str, str | None], new_ids: set[str],

@@ -7,7 +7,7 @@ A sink knows nothing about cleaning: it stores what it is given.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -60,10 +60,12 @@ class Sink(Protocol):
 
     def all_feed_states(self) -> list[FeedState]: ...
 
-    def get_state(self, key: str) -> dict[str, Any] | None:
-        """A small JSON document kept between runs (e.g. ``learned:<source>``)."""
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The small JSON documents kept between runs (e.g. ``learned:<source>``) under ``keys``;
+        a key never saved is absent from the result."""
 
-    def put_state(self, key: str, value: dict[str, Any]) -> None: ...
+    def put_states(self, values: Mapping[str, dict[str, Any]]) -> None:
+        """Save (replace) documents by key, all in one transaction."""
 
     def close(self) -> None: ...
 

@@ -24,7 +24,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -658,25 +658,30 @@ class PostgresSink:
             cur.execute("SELECT * FROM feeds ORDER BY url")
             return [feed_state_from_row(r) for r in cur.fetchall()]
 
-    def get_state(self, key: str) -> dict[str, Any] | None:
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._lock:
-            row = self._require().execute("SELECT value FROM state WHERE key = %s", (key,)).fetchone()
-        if row is None:
-            return None
-        value = row[0]
-        return json.loads(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+            rows = self._require().execute(
+                "SELECT key, value FROM state WHERE key = ANY(%s)", (list(keys),)
+            ).fetchall()
+        return {k: json.loads(v) if isinstance(v, str) else v for k, v in rows}
 
-    def put_state(self, key: str, value: dict[str, Any]) -> None:
-        text = safe_json(value, [], key)
+    def put_states(self, values: Mapping[str, dict[str, Any]]) -> None:
+        params = [(key, safe_json(value, [], key)) for key, value in values.items()]
+        if not params:
+            return
         with self._lock:
+            conn = self._require()
             try:
-                self._require().execute(
-                    "INSERT INTO state (key, value, updated_at) VALUES (%s, %s::jsonb, now()) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    (key, text),
-                )
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO state (key, value, updated_at) VALUES (%s, %s::jsonb, now()) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                        params,
+                    )
             except self._psycopg.Error as exc:
-                raise StoreError(f"{_redact(self.url)}: saving state {key!r} failed: {exc}") from exc
+                raise StoreError(
+                    f"{_redact(self.url)}: saving state {', '.join(sorted(values))} failed: {exc}"
+                ) from exc
 
 
 def _record_errors(pg: Any) -> tuple[type[Exception], ...]:

@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -570,26 +570,37 @@ class SqliteSink:
             rows = self._require().execute("SELECT * FROM feeds ORDER BY url").fetchall()
         return [feed_state_from_row(r) for r in rows]
 
-    def get_state(self, key: str) -> dict[str, Any] | None:
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
         with self._lock:
-            row = self._require().execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        return json.loads(row[0])  # type: ignore[no-any-return]
+            conn = self._require()
+            for chunk in in_chunks(list(keys)):
+                rows = conn.execute(
+                    f"SELECT key, value FROM state WHERE key IN ({', '.join('?' * len(chunk))})", chunk
+                )
+                found.update((key, json.loads(value)) for key, value in rows)
+        return found
 
-    def put_state(self, key: str, value: dict[str, Any]) -> None:
-        text = safe_json(value, [], key)
+    def put_states(self, values: Mapping[str, dict[str, Any]]) -> None:
+        now = iso(datetime.now(UTC))
+        params = [(key, safe_json(value, [], key), now) for key, value in values.items()]
+        if not params:
+            return
         with self._lock:
             conn = self._require()
             try:
-                conn.execute(
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(
                     "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
                     "updated_at = excluded.updated_at",
-                    (key, text, iso(datetime.now(UTC))),
+                    params,
                 )
+                conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StoreError(f"{self.url}: saving state {key!r} failed: {exc}") from exc
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise StoreError(f"{self.url}: saving state {', '.join(sorted(values))} failed: {exc}") from exc
 
 
 def _now() -> str:

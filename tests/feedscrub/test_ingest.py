@@ -126,6 +126,34 @@ def test_a_sites_own_footer_is_learned_from_new_articles_only(httpserver, tmp_pa
     assert all("the harbour board met" in t for t in new)
 
 
+def test_two_sources_learn_in_one_chunk_and_keep_their_own_footers(httpserver, tmp_path, settings):
+    """Learned state of every source in a chunk is saved together and read back by source."""
+    feeds = [FeedSpec(url=httpserver.url_for(f"/{n}.xml"), name=n) for n in ("Harbour", "Quay")]
+    db = tmp_path / "two.db"
+
+    def serve(start: int, n: int, tail: str = "") -> None:
+        httpserver.clear()
+        for f in ("Harbour", "Quay"):
+            body = _footer_feed(start, n).replace("Harbour story", f"{f} story").replace("hs-", f"{f}-")
+            if f == "Quay":
+                body = body.replace("Harbour Desk", "Quay Desk")
+            httpserver.expect_request(f"/{f}.xml").respond_with_data(body + tail, content_type="application/rss+xml")
+
+    serve(0, 12)
+    run_shard(feeds, settings, f"sqlite:///{db}")
+    serve(100, 3)
+    run_shard(feeds, settings, f"sqlite:///{db}")
+    new = [t for t in _stored_texts(db) if t.startswith(("Story 100:", "Story 101:", "Story 102:"))]
+    assert len(new) == 6
+    assert not any("Desk? Write to desk@" in t for t in new)
+    con = sqlite3.connect(db)
+    try:
+        keys = {k for (k,) in con.execute("SELECT key FROM state")}
+    finally:
+        con.close()
+    assert {"learned:Harbour", "learned:Quay"} <= keys
+
+
 def test_a_source_with_three_articles_loses_nothing(httpserver, tmp_path, settings):
     feed = FeedSpec(url=httpserver.url_for("/small.xml"), name="Small")
     db = tmp_path / "s.db"

@@ -157,13 +157,18 @@ def test_state_documents(store_url: str) -> None:
         "nested": {"ok": True, "none": None},
     }
     with open_sink(store_url) as sink:
-        assert sink.get_state("learned:example") is None
-        sink.put_state("learned:example", doc)
-        assert sink.get_state("learned:example") == doc
-        sink.put_state("learned:example", {"n": 4})
-        assert sink.get_state("learned:example") == {"n": 4}
-        sink.put_state("odd", {"text": "nul\x00 and \ud800"})
-        assert sink.get_state("odd") == {"text": "nul and \ufffd"}
+        assert sink.get_states(["learned:example"]) == {}
+        sink.put_states({"learned:example": doc, "learned:other": {"n": 1}})
+        assert sink.get_states(["learned:example", "learned:other", "learned:never"]) == {
+            "learned:example": doc, "learned:other": {"n": 1}}
+        sink.put_states({"learned:example": {"n": 4}})
+        assert sink.get_states(["learned:example", "learned:other"]) == {
+            "learned:example": {"n": 4}, "learned:other": {"n": 1}}
+        sink.put_states({"odd": {"text": "nul\x00 and \ud800"}})
+        assert sink.get_states(["odd"]) == {"odd": {"text": "nul and \ufffd"}}
+        many = {f"learned:source-{i}": {"n": i} for i in range(1200)}  # more keys than one IN (...) takes
+        sink.put_states(many)
+        assert sink.get_states(list(many)) == many
 
 
 def test_context_manager_closes(tmp_path) -> None:  # type: ignore[no-untyped-def]
