@@ -67,6 +67,12 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   a preposition of L before a figure: ``in Coimbra até 2026`` (``PREPOSITIONS_BEFORE_NUMBERS``);
   ``e i``, ``e do`` (Italian, Portuguese "and the", "and of the") between lowercase words.
 
+- a short conjunction the word scores cannot tell from English, in the one frame English never
+  writes it: ``o`` (or) before an English preposition (``, o in any case``), ``mas``/``mais``
+  (but) after a comma or English before an article or determiner (``, mas a recovery``); not
+  after an article, a letter or a letter's head (``the o in``, ``type o in``, ``a, e, i, o``)
+  (``_short_conjunctions``).
+
 - evidence certain only beside another leftover of the same L found by the rules above (a clean
   article has none, so these never fire on edited English; see ``_with_siblings``): a lone word of
   L English does not use between English words or after a comma (``será recovered``, ``the
@@ -153,6 +159,7 @@ import bisect
 import math
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -258,7 +265,10 @@ SINGLE_LEFTOVERS = _wordset(
 
 # Prepositions of L, never English words, that stand before a figure: "beds in Coimbra até 2026"
 PREPOSITIONS_BEFORE_NUMBERS = _wordset(
-    "até após desde hasta según durante depuis jusqu dès selon entro seit nel nella nello dalla dallo"
+    "até após desde hasta según durante depuis jusqu dès selon entro seit nel nella nello dalla dallo "
+    # "after", "over", "between", "before", "about": "evacuated, dopo 36 hours of rain", "rund 500
+    # people", "avant 2030"
+    "dopo oltre tras entre après avant vor etwa rund"
 )
 
 # English words that open a noun phrase. A frequent function word of another language standing
@@ -613,6 +623,11 @@ def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     return not any(a < end and start < b for a, b in taken)
 
 
+def _clear(found: Iterable[Found], start: int, end: int) -> bool:
+    """No fragment of ``found`` overlaps ``[start, end)``."""
+    return not any(f.start < end and start < f.end for f in found)
+
+
 def find_fragments(
     text: str, min_score: float = 0.5, near: list[Found] | None = None, loanwords: Loanwords | None = None
 ) -> list[Found]:
@@ -767,6 +782,7 @@ def find_fragments(
     found.extend(_glued_connectors(text, words, found, run_threshold))
     found.extend(_conjunction_article(text, words, found, run_threshold, lex))
     found.extend(_stranded_conjunctions(text, words, found, lex, run_threshold, lw.place_features))
+    found.extend(_short_conjunctions(text, words, found, lex, run_threshold))
     found.sort(key=lambda f: f.start)
     found = _drop_deliberate(text, words, found, lex, lw)
     if found:
@@ -977,7 +993,7 @@ def _with_siblings(
     starts = [w.start for w in words]
     for f in _drop_deliberate(text, words, [*pending, *_sibling_candidates(text, words, lex)], lex, lw):
         langs = [lg for lg in f.langs or (f.lang,) if per_lang.get(lg, 0) >= SIBLING_MIN]
-        if not langs or any(g.start < f.end and f.start < g.end for g in (*found, *out)):
+        if not langs or not _clear((*found, *out), f.start, f.end):
             continue
         if _is_loan(words, bisect.bisect_left(starts, f.start), bisect.bisect_left(starts, f.end)) \
                 or quoted_as_example(text, f.start):
@@ -1171,7 +1187,7 @@ def _glued_connectors(text: str, words: list[_Word], found: list[Found], score: 
         after = words[e] if e < len(words) else None
         if after is None or not after.low or after.masked or (before is not None and before.masked):
             continue  # a quoted sentence in L, or the end of the text
-        if any(f.start < m.end() and m.start() < f.end for f in found):
+        if not _clear(found, m.start(), m.end()):
             continue
         lang = GLUED_CONNECTORS[key]
         out.append(Found(m.start(), m.end(), m.group(1), lang, score, langs=(lang,)))
@@ -1206,7 +1222,7 @@ def _preposition_numerals(text: str, words: list[_Word], found: list[Found], sco
             continue
         for lang, (preps, numerals) in PREPOSITION_NUMERALS.items():
             if w.low in preps and num.low in numerals:
-                if not any(f.start < num.end and w.start < f.end for f in found):
+                if _clear(found, w.start, num.end):
                     out.append(_make(text, words[k : k + 2], lang, score, {lang}))
                 break
     return out
@@ -1250,7 +1266,7 @@ def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[F
             continue  # a function word of L (outros), or an English plural (outros: outro)
         if any(lex.ratio(w.low, lg)[1] >= 1e-6 and lg in lex.leanings(nxt.low) for lg in CANDIDATE_LANGS):
             continue  # "the oficina do segredo": the name goes on in L
-        if any(f.start < w.end and w.start < f.end for f in found):
+        if not _clear(found, w.start, w.end):
             continue
         lang = max(langs, key=lambda lg: lean[lg][0])
         out.append(Found(w.start, w.end, w.text, lang, lean[lang][0], langs=tuple(langs)))
@@ -1285,7 +1301,7 @@ def _postposed_adjectives(words: list[_Word], found: list[Found], lex: _Lexicon)
                  and lean[lg][0] >= POSTPOSED_MIN_RATIO and POSTPOSED_MIN_FREQ <= lean[lg][1] < FUNCTION_MIN_FREQ]
         if not langs or (w.low.endswith("s") and lex.en_freq(w.low[:-1]) >= POSTPOSED_MIN_FREQ):
             continue  # an English plural of a loan ("the team's ultras")
-        if any(f.start < w.end and w.start < f.end for f in found):
+        if not _clear(found, w.start, w.end):
             continue
         lang = max(langs, key=lambda lg: lean[lg][0])
         out.append(Found(w.start, w.end, w.text, lang, lean[lang][0], langs=tuple(langs)))
@@ -1376,7 +1392,7 @@ def _opening_names(text: str, words: list[_Word], found: list[Found], lex: _Lexi
             continue
         if lex.en_freq(nxt.low) < OPENING_NEXT_MIN_EN_FREQ or _leans(nxt.low, lex):
             continue  # English goes on: "responded", "promised"
-        if any(f.start < words[e - 1].end and w.start < f.end for f in found):
+        if not _clear(found, w.start, words[e - 1].end):
             continue
         score = sum(lex.ratio(x.low, lang)[0] for x in words[k:e])
         out.append(_make(text, words[k:e], lang, score, {lang}))
@@ -1414,7 +1430,7 @@ def _conjunction_article(
             w.masked or w.glued_after for w in words[k : k + n]
         ):
             continue
-        if any(f.start < m.end() and m.start() < f.end for f in found):
+        if not _clear(found, m.start(), m.end()):
             continue
         if m.group(2):  # "the cheese e do butter": "and of the" before a noun, after a noun
             prev, after = words[k - 1] if k else None, words[k + n]
@@ -1482,7 +1498,7 @@ def _stranded_conjunctions(
         if not langs or _is_loan(words, k, k + 2):
             continue
         run = words[k : k + 2]
-        if any(f.start < run[-1].end and run[0].start < f.end for f in found):
+        if not _clear(found, run[0].start, run[-1].end):
             continue
         lang = max(sorted(langs), key=lambda lg: lex.ratio(nxt.low, lg)[0])
         word_of_l = lex.ratio(prev.low, lang)[1] >= 1e-6 and lex.ratio(prev.low, lang)[0] >= -0.3
@@ -1491,6 +1507,61 @@ def _stranded_conjunctions(
                              or _acronym_name(text, words, k, k + 2)):
             continue  # "cacio e pepe", "Caisse de dépôt et placement du Québec": one named thing
         out.append(_make(text, run, lang, score, set(langs)))
+    return out
+
+
+# "or" of es/it/pt before a preposition English shares ("o in any case", "o for the"), and "but"
+# of pt/es/fr before an article of L or an English determiner (", mas a recovery", ", mais the"):
+# English writes neither lowercase there (it has "o'", "type o", "the o in", "moms and mas")
+OR_CONJUNCTION = "o"
+OR_LANGS = frozenset({"es", "it", "pt"})
+OR_BEFORE = _wordset("in on at by for with from into per as even rather without through under during")
+BUT_CONJUNCTIONS: dict[str, tuple[str, ...]] = {"mas": ("pt", "es"), "mais": ("pt", "fr")}
+BUT_ARTICLES: dict[str, str] = {"a": "pt", "o": "pt", "os": "pt", "as": "pt", "la": "es", "el": "es",
+                                "los": "es", "las": "es", "le": "fr", "les": "fr", "une": "fr"}
+BUT_BEFORE = ENGLISH_DETERMINERS | _wordset("não também ainda que it he she they we")
+
+
+def _short_conjunctions(
+    text: str, words: list[_Word], found: list[Found], lex: _Lexicon, score: float
+) -> list[Found]:
+    """``o`` (or) before an English preposition, and ``mas``/``mais`` (but) after a comma or
+    English before an article: two-letter and three-letter conjunctions the word scores cannot
+    tell from English, certain only in this frame. The word before is English (not an article,
+    a letter or a letter's head: ``the o in``, ``type o in``, ``a, e, i, o``) or ends at a comma;
+    the words after are lowercase."""
+    out: list[Found] = []
+    n = len(words)
+    for k in range(1, n - 2):
+        w = words[k]
+        if w.low != OR_CONJUNCTION and w.low not in BUT_CONJUNCTIONS:
+            continue
+        if w.cap or w.upper or w.masked or w.glued_after:
+            continue
+        prev, nxt, after = words[k - 1], words[k + 1], words[k + 2]
+        if prev.glued_after not in ("", ",") or len(prev.low) < 2 or (prev.glued_after == "" and (
+                not _english_word(prev, lex) or prev.low in ENGLISH_DETERMINERS
+                or prev.low in _LETTER_NAMES or prev.low in ("a", "letter", "letters", "vowel", "big"))):
+            continue
+        if nxt.glued_after or not nxt.low or nxt.cap or nxt.upper or nxt.masked:
+            continue
+        if not after.low or after.upper or after.masked:
+            continue
+        if w.low == OR_CONJUNCTION:
+            if nxt.low not in OR_BEFORE or after.cap:
+                continue
+            run, lang, langs = words[k : k + 2], "es", set(OR_LANGS)
+        else:
+            if nxt.low not in BUT_ARTICLES and nxt.low not in BUT_BEFORE:
+                continue
+            own = BUT_CONJUNCTIONS[w.low]
+            lang = BUT_ARTICLES.get(nxt.low, own[0])
+            if lang not in own or (after.cap and nxt.low not in BUT_ARTICLES):
+                continue
+            run, langs = (words[k : k + 2] if nxt.low in BUT_ARTICLES else [w]), set(own)
+        if not _clear(found, run[0].start, run[-1].end):
+            continue
+        out.append(_make(text, run, lang, score, langs))
     return out
 
 
