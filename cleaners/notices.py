@@ -11,7 +11,19 @@ and this module decides from which parts a sentence has:
 - ``automated``: it was produced or published automatically, by AI, or from a feed or wire, or is
   relayed as it arrived ("appears as received from the wire");
 - ``unreviewed``: no person checked it ("without human verification", "sin revisión");
-- ``reported``: reported speech ("said", "dijo", "sagte"): the sentence is news, never a notice;
+- ``provenance``: someone other than the newsroom supplied it ("supplied by a news agency", "this
+  wire story", "a third-party provider", "proporcionado por una agencia", "von einer Agentur
+  geliefert"); a credit alone is no notice;
+- ``unaltered``: it went out as it came, no person of the site edited it ("published without
+  alteration", "in full as received", "has not edited its content", "not reviewed by our editors",
+  "sin modificaciones", "unverändert"); narrower than ``unreviewed``: "has not been verified" (a
+  newsroom's caution about a claim: "This report from the state agency has not been verified")
+  is not one;
+- ``narrative``: the sentence tells events ("later", "in 2019", "despite", "trotz"): "The ministry
+  published this press release without changes and later withdrew it" is news, so the
+  ``provenance`` + ``unaltered`` decision does not take it;
+- ``reported``: reported speech ("said", "dijo", "sagte") or a correction ("An earlier version of
+  this story ..."): the sentence is news, never a notice;
 - ``reviewed``: a person checked it ("... and reviewed by an editor"): without ``unreviewed``, the
   sentence is no notice of unedited text (an AI-assisted story an editor checked stays);
 - ``ai_directive`` and ``ai_meta``: an assistant telling the reader about its own text ("Please
@@ -26,7 +38,9 @@ Decision (``classify``): a sentence of at most ``MAX_WORDS`` words, without quot
   story."), when the text is the pronoun subject opening it ("It is automatically syndicated
   from ..."), or a process opens it ("Automatically translated from ...");
 - ``notice.unedited`` (unedited_feed) when about itself with ``automated``, or with
-  ``translated`` and ``unreviewed``;
+  ``translated`` and ``unreviewed``, or with ``provenance`` and ``unaltered`` (a syndicated or
+  agency text relayed unedited: "Disclaimer: X publishes this wire story in full as received"),
+  without ``narrative``;
 - ``notice.translated`` (no flag: translation alone is the machine_translated flag's business)
   when about itself with ``translated`` but no ``unreviewed``;
 - ``notice.ai_text`` (unedited_feed) with ``ai_directive`` and ``ai_meta``; the caller keeps these
@@ -56,7 +70,8 @@ from dataclasses import dataclass
 __all__ = ["MAX_WORDS", "RUN_ON_MAX_WORDS", "SELF_WITHIN", "SLOTS", "NoticeSlots", "classify", "compile_slots",
            "runs_on_unreviewed", "split_sentences"]
 
-SLOTS = ("self", "translated", "automated", "unreviewed", "reported", "ai_directive", "ai_meta", "reviewed")
+SLOTS = ("self", "translated", "automated", "unreviewed", "reported", "ai_directive", "ai_meta", "reviewed",
+         "provenance", "unaltered", "narrative")
 MAX_WORDS = 45
 SELF_WITHIN = 32  # characters before "this article" (a label, "Except for the headline,")
 RUN_ON_MAX_WORDS = 20  # a sentence joining the notice before it ("It has not been reviewed.")
@@ -100,7 +115,7 @@ def compile_slots(words: Mapping[str, Sequence[str]], where: str = "notice_slots
             raise ValueError(f"{where}: slot {slot} does not compile: {exc}") from None
     if not compiled:
         return None
-    trig = [compiled[s].pattern for s in ("translated", "automated", "ai_directive") if s in compiled]
+    trig = [compiled[s].pattern for s in ("translated", "automated", "ai_directive", "provenance") if s in compiled]
     trigger = re.compile("|".join(trig), re.IGNORECASE) if trig else None
     return NoticeSlots(compiled, trigger, keywords)
 
@@ -125,7 +140,8 @@ def classify(sentence: str, slots: NoticeSlots) -> tuple[str, list[str]] | None:
     if not s or s.count(" ") >= MAX_WORDS or _QUOTE.search(s) or slots.has("reported", s):
         return None
     found = [name for name in SLOTS[:4] if slots.has(name, s)]
-    if "unreviewed" not in found and slots.has("reviewed", s):
+    unaltered = slots.has("unaltered", s)
+    if "unreviewed" not in found and not unaltered and slots.has("reviewed", s):
         return None  # "generated with an AI tool and reviewed by an editor": a person checked it
     process = "translated" in found or "automated" in found
     # the text must be what the sentence is about: "this article" near its start (after a label
@@ -134,6 +150,10 @@ def classify(sentence: str, slots: NoticeSlots) -> tuple[str, list[str]] | None:
     about_itself = _self_leads(s, slots) or _opens_with_process(s, slots)
     if process and "unreviewed" in found and about_itself:
         return "notice.unedited", found
+    # someone else's text relayed unedited: "Note from the editor: The text of this report was
+    # supplied by a news agency and is published without alteration."
+    if unaltered and about_itself and slots.has("provenance", s) and not slots.has("narrative", s):
+        return "notice.unedited", [*found, "provenance", "unaltered"]
     if process and about_itself:
         if "automated" in found:
             return "notice.unedited", found
@@ -158,6 +178,8 @@ def _self_leads(s: str, slots: NoticeSlots) -> bool:
     m = rx.search(s) if rx else None
     if m and (m.start() <= SELF_WITHIN or _LABEL.match(s)):
         return True  # a notice label ("Disclaimer:") says the whole sentence is about the text
+    if m and _SITE_SUBJECT.fullmatch(s, 0, m.start()):
+        return True  # "The Kinabalu Evening Courier republishes this ...": the site as the subject
     # "It is automatically syndicated from ...": the text as the pronoun subject
     return bool(_PRONOUN_SUBJECT.match(s))
 
@@ -165,8 +187,19 @@ def _self_leads(s: str, slots: NoticeSlots) -> bool:
 # a label that announces a notice about the publication, in each pack language
 _LABEL = re.compile(
     r"[(\[*_ ]*(?:disclaimer|editor[’']?s note|publisher[’']?s note|note|aviso(?: legal)?|advertencia|nota(?: (?:del editor|de la redacci[óo]n|da reda[çc][ãa]o|do editor|dell[’']editore|della redazione))?"
-    r"|avertissement|note de la r[ée]daction|hinweis|anmerkung der redaktion|avvertenza|avviso)\s*:",
+    r"|avertissement|note de la r[ée]daction|hinweis|anmerkung der redaktion|avvertenza|avviso"
+    r"|(?:editor|newsroom|desk|publisher|reader)s?[’']? note|note (?:from|by|of) the (?:editors?|newsroom|desk|publishers?)"
+    r"|(?:a )?note (?:to|for) (?:our )?(?:readers|subscribers)|notice|important|transparency note"
+    r"|nota (?:al lector|para (?:los|nuestros) lectores|aos leitores|ao leitor|per i lettori|ai lettori)|aviso (?:al lector|aos leitores)"
+    r"|avis aux lecteurs|note aux lecteurs|hinweis (?:der redaktion|f[üu]r (?:leser|unsere leser)|in eigener sache)|avviso ai lettori)\s*:",
     re.IGNORECASE,
+)
+# the site as the subject, right before "this ...": a capitalised name of at most six words and a
+# publishing verb ("Borneo Daily Post publishes this wire story ...", "Harbour Times carries this ...")
+_SITE_SUBJECT = re.compile(
+    r"[(\[*_ ]*(?:the )?(?:[A-Z0-9][\w&’'.-]*\s+){1,6}(?:(?:has|have) )?(?:re)?(?:publish|carr(?:y|ie)|run|reproduc|relay|post|print"
+    r"|distribut|present|reprint|share|bring|offer|provid|feature)\w*\s+"
+    r"|[(\[*_ ]*(?:[A-Z0-9][\w&’'.-]*\s+){1,6}(?:publica|reproduz|reproduce|publie|reproduit|ver[öo]ffentlicht|ver[öo]ffentlichen|[üu]bernimmt|pubblica|riproduce)\s+"
 )
 # the text itself as a pronoun subject opening the sentence (process slots still required)
 _PRONOUN_SUBJECT = re.compile(

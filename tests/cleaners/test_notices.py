@@ -85,6 +85,26 @@ def test_translation_notice_and_unreviewed_sentence_are_unedited_together():
     assert res.flags.unedited_feed
 
 
+def test_agency_text_relayed_unedited_goes_and_flags():
+    # the site as the subject, a long name: provenance (an agency report) and unaltered (as received)
+    notice = "Disclaimer: The Lakeshore Evening Courier Online publishes this agency report as received and has not edited it."
+    res = clean(BODY + notice)
+    assert "Lakeshore" not in res.text and "Dorado said" in res.text
+    assert res.flags.unedited_feed
+    res = clean(BODY + "Nota: este despacho fue suministrado por una agencia y se publica sin cambios.")
+    assert "suministrado" not in res.text and res.flags.unedited_feed
+
+
+def test_agency_credit_and_correction_stay():
+    for line in ("This article was supplied by Reuters.",
+                 "Correction: An earlier version of this wire story, published without alteration, gave the wrong date.",
+                 "Disclaimer: This content is provided by a third-party partner and does not necessarily reflect "
+                 "the views of the Harbour Ledger."):
+        res = clean(BODY + line)
+        assert res.text == (BODY + line).strip(), line
+        assert not res.flags.unedited_feed
+
+
 def test_unreviewed_sentence_without_a_notice_before_it_stays():
     text = BODY + "The inspection report has not been reviewed by the board yet."
     res = clean(text)
