@@ -23,7 +23,9 @@
 
 The heuristic for an edge segment: at most five words, site-like (each word capitalised, a number,
 an initialism or a short connector such as "of", "the", "de", "&"), starting with a capital
-letter, and the remaining title at least four words long. So real titles keep their dashes
+letter (or with a broadcaster's frequency or channel number before a station name that says it
+broadcasts: "– 680 NewsTalk Halton", "| 9News Perth"), and the remaining title at least four
+words long. So real titles keep their dashes
 ("Ilori-Okene", "2-1" have no spaces around the dash), colons ("Montevideo: OSE confirms ...") and
 lowercase tails ("Brexit - what happens next"). Edits index the title string, with rules
 ``title.site_suffix``, ``title.section_prefix``, ``title.translated_prefix``, ``title.html_entity``,
@@ -72,9 +74,23 @@ _DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|news|
                      r"|in|uk|us|ca|au|cl|pe|uy|co\.uk|com\.br|com\.ar|com\.mx)$", re.IGNORECASE)
 
 
+# a broadcaster's brand opens with its frequency or channel number ("680 NewsTalk Halton", "98.5 FM
+# Coast Radio", "9News Perth"): the number, then a station name that says it broadcasts
+_FREQUENCY = re.compile(r"^\d{1,4}(?:\.\d{1,2})?(?:\s?(?:FM|AM))?\s*(?=[A-Z])")
+_BROADCAST_WORD = re.compile(r"news|radio|talk|\bfm\b|\bam\b|\btv\b|sport", re.IGNORECASE)
+
+
+def _broadcaster_brand(segment: str) -> bool:
+    m = _FREQUENCY.match(segment.strip())
+    rest = segment.strip()[m.end():] if m else ""
+    return bool(rest) and _BROADCAST_WORD.search(segment) is not None and _site_like(rest)
+
+
 def _site_like(segment: str) -> bool:
     if _DOMAIN.match(segment.strip()):
         return True  # "elmundo.es", "www.site.com.br"
+    if segment[:1].isdigit():
+        return _broadcaster_brand(segment)
     words = segment.split()
     if not words or len(words) > _MAX_SUFFIX_WORDS or segment.endswith((".", "?", "!")):
         return False
@@ -109,7 +125,7 @@ _SITE_WORDS = frozenset([
     "nachrichten", "quotidien", "giornale", "gazzetta", "corriere", "notizie", "periódico", "periodico",
     "jornal", "diário", "semanário", "journal", "allgemeine", "blatt", "anzeiger", "courrier", "dépêche",
     "provence", "parisien", "matin", "soir", "república", "nación", "mundo", "país", "voz",
-    "écho", "echo", "nouvelliste", "républicain", "progrès", "secolo", "eco",
+    "écho", "echo", "nouvelliste", "républicain", "progrès", "secolo", "eco", "newstalk", "newsradio",
 ])
 # a year after a preposition ends a sentence-like title ("... emergency in 2027"): not an episode number
 _ENDS_WITH_YEAR = re.compile(r"\b(?:in|by|until|since|from|for|before|after|of|to|em|en|im|dal|desde)\s+"
