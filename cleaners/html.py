@@ -113,9 +113,13 @@ _SHORTCODE = re.compile(r"\[/?(?:gallery|embed|video|audio|playlist|contact-form
                         r"|adsense|wpforms|mc4wp_form|ninja_form|gravityform|jetpack_\w+)\b[^\]]*\]",
                         re.IGNORECASE)
 # Any other plugin's shortcode, known by its attributes (an editor's bracket has no ``name="…"``):
-# ``[adrotate banner="12"]``, ``[my_widget id=7 /]``; and a closing ``[/name]`` of one.
+# ``[adrotate banner="12"]``, ``[my_widget id=7 /]``; and a closing ``[/name]`` of one. A bare
+# shortcode is known by its shape: a lowercase identifier joined by underscores
+# (``[wpdiscuz_comments]``, ``[rank_math_breadcrumb /]``), which no editor's bracket has ([sic],
+# [...], [the minister], [Kalashnikov] keep their spaces, capitals or dots).
 _ATTR_SHORTCODE = re.compile(
     r"""\[[a-z][\w-]*(?:\s+[a-z][\w-]*=(?:"[^"\]\n]*"|'[^'\]\n]*'|\d+))+\s*/?\]|\[/[a-z][\w-]*_[\w-]*\]"""
+    r"|\[[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:_[a-z0-9]+(?:-[a-z0-9]+)*)+ ?/?\]"
 )
 _SPACE = re.compile(r"[ \t\r\n\f\v\u2028\u2029]+")  # not \xa0: a no-break space is meant
 # only these make _SPACE change a text: other whitespace, or two spaces in a row
