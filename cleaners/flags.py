@@ -14,7 +14,8 @@ stripping it; it turns what the steps found into:
 - ``machine_translated`` and its score (see ``machine_translation_score``): translation leftovers
   and the artifacts translation tools leave, per 1,000 words; the flag is the score at or above
   ``ctx.settings.machine_translated_threshold`` in an English article (a whole article in another
-  language is not a translation leftover); evidence lists every signal. Translationese
+  language is not a translation leftover); an unedited-feed disclaimer counts as one more artifact
+  only beside leftovers (``MT_NOTICE_MIN_FRAGMENTS``); evidence lists every signal. Translationese
   (``cleaners.translationese``: "will be of five euros", "approved this Thursday", "the X of the Y"
   density; patterns in ``config/translationese.yaml``, carried by ``ctx.resources``) adds a
   second score, ``translationese_score``: one reported leftover with a couple of calques, or
@@ -65,7 +66,12 @@ MT_SIGNALS: dict[str, tuple[float, int]] = {
     # the title says the text was translated ("Translated from Portuguese: ..."): no proof of a
     # machine on its own (never a strong signal), but it adds to the leftovers of one
     "title.translated_prefix": (0.6, 1),
+    # an unedited-feed disclaimer ("published from the agency feed without review") beside
+    # leftovers of MT_NOTICE_MIN_FRAGMENTS points: the feed's text went out as the tool left it
+    # (no signal without them: most unedited agency copy is not translated)
+    "unedited_feed.notice": (0.6, 1),
 }
+MT_NOTICE_MIN_FRAGMENTS = 1.5
 # a long fragment is several leftovers the foreign step joined into one clause ("Le gouvernement
 # propose une augmentation de 12,7 % sur cinq ans"): it counts once per this many words, at most
 # MT_FRAGMENT_MAX_CLAUSES times
@@ -275,6 +281,9 @@ def finish(ctx: Context, text: str) -> CleanResult:
         elif e.rule in MT_SIGNALS:
             signals[e.rule] += 1
             evidence.append(Evidence(e.rule, e.before.strip() or e.reason))
+    if flags.unedited_feed and signals["foreign_fragment"] >= MT_NOTICE_MIN_FRAGMENTS:
+        signals["unedited_feed.notice"] = 1
+        evidence.append(Evidence("unedited_feed.notice", flags.evidence["unedited_feed"][0].text))
     title, title_edits = _title(ctx)
     for e in title_edits:
         if e.rule in MT_SIGNALS:

@@ -82,6 +82,12 @@ lists. A fragment is a run of adjacent words (no punctuation between) leaning to
   of several capitals or a rare proper noun (``to Cancún por motivos de trabajo``), or a
   preposition and article after a common English noun (``340 points de la capitale``).
 
+- also beside a sibling: ``como`` between a comma and English (``SIBLING_COMMA_WORDS``: Lake Como
+  is capitalised), ``de la`` before a capitalised common noun of L between lowercase English
+  (``six days de la Ville currently``: ``_link_article_noun``); and, on their own, a preposition
+  English also spells before a date (``on sale dal 15 May``: ``PREPOSITIONS_BEFORE_DATES``), a
+  bracketed lowercase elided article on a noun of L (``[l'ateneo]``: a brand is capitalised).
+
 An accepted fragment is extended over the foreign words that finish it (``selon une`` +
 ``source syndicale``, ``und den`` + ``Heizkostenzuschuss``; see ``_extend``).
 
@@ -271,6 +277,23 @@ PREPOSITIONS_BEFORE_NUMBERS = _wordset(
     "dopo oltre tras entre après avant vor etwa rund"
 )
 
+# Prepositions of L that are English words too (dal: lentils), leftovers only before a date:
+# "on sale dal 15 May", "open dal 2027" (see _date_follows)
+PREPOSITIONS_BEFORE_DATES = _wordset("dal dai sous")
+_MONTHS = _wordset("january february march april may june july august september october november december "
+                   "jan feb mar apr jun jul aug sep sept oct nov dec")
+
+
+def _date_follows(words: list[_Word], k: int) -> bool:
+    """Whether words[k] opens a date: a year (2027) or a day and an English month (15 May)."""
+    if k >= len(words):
+        return False
+    t = words[k].text.rstrip(".,;:")
+    if len(t) == 4 and t.isdigit() and t[:2] in ("19", "20"):
+        return True
+    return t.isdigit() and len(t) <= 2 and k + 1 < len(words) and words[k + 1].low in _MONTHS
+
+
 # English words that open a noun phrase. A frequent function word of another language standing
 # straight before one ("com the heating", "dans the region") is a leftover even when it is not in
 # SINGLE_LEFTOVERS: English never puts it there.
@@ -330,6 +353,7 @@ ENGLISH_LOANS = frozenset(
     cinco de mayo|día de los muertos|dia de los muertos|feliz navidad|la la|ooh la la|tra la la|
     à propos|a propos|entre nous|mi amigo|mi casa|su casa|muchas gracias|hasta luego|hasta mañana|
     buenos días|buenas noches|dolce far niente|la vie en rose|ça va|tout de suite|
+    rentrée|la rentrée|laïcité|banlieue|banlieues|grande école|grandes écoles|
         """.replace("\n", "").split("|")
     if p.strip()
 )
@@ -825,6 +849,9 @@ AUXILIARIES: dict[str, frozenset[str]] = {  # (each with its participles' ending
     "it": _wordset("ha hanno aveva avevano è sono era"),
 }
 # plural articles of L that never open an English sentence: "Los prestadores of tourist services"
+# a conjunction of L that English spells only as a name (Lake Como), between a comma and English:
+# "when the power fails, como happened in 2024"
+SIBLING_COMMA_WORDS: dict[str, tuple[str, ...]] = {"como": ("es", "pt")}
 SIBLING_OPENING_ARTICLES: dict[str, str] = {"los": "es", "las": "es", "gli": "it", "os": "pt"}
 # an Italian preposition and plural article: "per i 200,000 students", "con gli operators"
 ITALIAN_PREPOSITION_ARTICLES = (_wordset("per con tra fra su da"), _wordset("i gli"))
@@ -890,16 +917,29 @@ def _sibling_candidates(text: str, words: list[_Word], lex: _Lexicon) -> list[Fo
                     and _sentence_start(text, w.start):
                 out.append(_make(text, words[k : k + 2], lang, 3.5, {lang}))
             continue
+        if low == "de" and k >= 1:
+            langs = _link_article_noun(words, k, lex)
+            if langs:
+                out.append(_make(text, words[k : k + 3], max(sorted(langs), key=lambda lg: lex.ratio(
+                    words[k + 2].low, lg)[0]), 3.5, langs))
+            continue
         if low in NAME_LIST_CONJUNCTIONS:
             e = _conjunction_in_names(words, k, lex)
             if e:
                 lang = NAME_LIST_CONJUNCTIONS[low]
                 out.append(_make(text, words[k:e], lang, 3.5, {lang}))
             continue
-        if low not in preps and low not in SINGLE_LEFTOVERS and (len(low) < 4 or en_get(low, 0.0) >= SIBLING_WORD_MAX_EN_FREQ):
+        if low not in preps and low not in SINGLE_LEFTOVERS and low not in SIBLING_COMMA_WORDS \
+                and (len(low) < 4 or en_get(low, 0.0) >= SIBLING_WORD_MAX_EN_FREQ):
             continue  # (most words: plain English)
         prev = words[k - 1] if k else None
         nxt = words[k + 1] if k + 1 < n else None
+        if low in SIBLING_COMMA_WORDS:
+            if prev is not None and prev.glued_after == "," and not w.glued_after and nxt is not None \
+                    and nxt.low and not (nxt.cap or nxt.upper or nxt.masked) and _english_word(nxt, lex) \
+                    and not _leans(nxt.low, lex):
+                out.append(_make(text, [w], SIBLING_COMMA_WORDS[low][0], 3.5, set(SIBLING_COMMA_WORDS[low])))
+            continue
         if w.low in preps and nxt is not None and nxt.low in articles and not w.glued_after \
                 and not nxt.glued_after and k + 2 < n and prev is not None and _english_word(prev, lex) \
                 and not prev.glued_after and (words[k + 2].text[:1].isdigit() or _english_word(words[k + 2], lex)):
@@ -944,6 +984,30 @@ def _sibling_candidates(text: str, words: list[_Word], lex: _Lexicon) -> list[Fo
             continue  # the sentence goes on in L (a quotation) or in a name
         out.append(_make(text, words[a:e], lang, 3.5, langs))
     return out
+
+
+LINK_ARTICLES: dict[str, tuple[str, ...]] = {"la": ("fr", "es"), "las": ("es",), "los": ("es",), "les": ("fr",)}
+
+
+def _link_article_noun(words: list[_Word], k: int, lex: _Lexicon) -> set[str]:
+    """``five to six days de la Ville currently``: ``de`` and an article of L after a lowercase
+    English word, before a capitalised common noun of L English hardly uses and lowercase English
+    after it (an institution left untranslated: Ville, Junta). The languages, or none. A name has
+    a capital before it (``Río de la Plata``, ``Tour de la Provence``)."""
+    n = len(words)
+    if k + 2 >= n or words[k].glued_after or words[k + 1].glued_after:
+        return set()
+    prev, art, noun = words[k - 1], words[k + 1], words[k + 2]
+    if art.low not in LINK_ARTICLES or prev.cap or prev.upper or prev.masked or prev.glued_after \
+            or not _english_word(prev, lex) or _leans(prev.low, lex):
+        return set()
+    if not noun.cap or noun.masked or noun.upper or lex.en_freq(noun.low) >= COMMON_ENGLISH_FREQ:
+        return set()
+    after = words[k + 3] if k + 3 < n else None
+    if not noun.glued_after and (after is None or after.cap or after.upper or not _english_word(after, lex)):
+        return set()  # a longer name, or the sentence goes on in L
+    return {lg for lg in LINK_ARTICLES[art.low] if lex.ratio(noun.low, lg)[0] >= STRONG_RATIO
+            and lex.ratio(noun.low, lg)[1] >= 1e-5}
 
 
 # a conjunction of L English never writes, joining names: "Tumaco, Buenaventura y Guapi",
@@ -1067,7 +1131,8 @@ COMPOUND_PREPOSITIONS: dict[str, tuple[str, ...]] = {
     "fr": ("à cause de", "à cause du", "à cause des", "grâce à", "grâce au", "grâce aux",
            "à partir de", "à partir du", "au lieu de", "à côté de", "au cours de", "au sein de",
            "afin de", "auprès de", "face à", "en raison de", "en dépit de", "à l'égard de",
-           "à l'issue de", "jusqu'à"),
+           "à l'issue de", "jusqu'à", "sous peine de", "sous peine", "faute de", "à l'instar de",
+           "lors de"),
     "es": ("a causa de", "a partir de", "o sea", "es decir", "a pesar de", "en lugar de", "a través de", "además de",
            "junto a", "frente a", "debido a", "acerca de", "en cuanto a", "alrededor de",
            "a lo largo de", "por medio de", "en contra de", "dentro de", "después de"),
@@ -1237,8 +1302,10 @@ LONE_NOUN_AFTER = _wordset("the an")  # "the prefeitura declared", "an expedient
 POSTPOSED_MIN_RATIO = 2.0
 POSTPOSED_MIN_FREQ = 1e-6
 POSTPOSED_LANGS = ("es", "pt", "it")
+# the English noun before the adjective: plain English, not only the commonest ("booking obbligatoria")
+POSTPOSED_PREV_MIN_EN_FREQ = 1e-6
 POSTPOSED_ENDINGS = ("os", "as", "era", "ero", "ales", "iles", "ivo", "iva", "ico", "ica", "ano", "ana",
-                     "ense", "enses", "oso", "osa", "ado", "ada", "ido", "ida", "ario", "aria")
+                     "ense", "enses", "oso", "osa", "ado", "ada", "ido", "ida", "ario", "aria", "oria", "orio")
 
 
 def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[Found]:
@@ -1262,8 +1329,8 @@ def _lone_nouns(words: list[_Word], found: list[Found], lex: _Lexicon) -> list[F
         lean = lex.leanings(w.low)
         langs = [lg for lg, (r, f) in sorted(lean.items())
                  if r >= LONE_NOUN_MIN_RATIO and LONE_NOUN_MIN_FREQ <= f < FUNCTION_MIN_FREQ]
-        if not langs or (w.low.endswith("s") and lex.en_freq(w.low[:-1]) > 0.0):
-            continue  # a function word of L (outros), or an English plural (outros: outro)
+        if not langs or (w.low.endswith("s") and lex.en_freq(w.low[:-1]) > 0.0) or _is_loan(words, k, k + 1):
+            continue  # a function word of L (outros), an English plural (outros: outro), a loan (the rentrée)
         if any(lex.ratio(w.low, lg)[1] >= 1e-6 and lg in lex.leanings(nxt.low) for lg in CANDIDATE_LANGS):
             continue  # "the oficina do segredo": the name goes on in L
         if not _clear(found, w.start, w.end):
@@ -1287,7 +1354,7 @@ def _postposed_adjectives(words: list[_Word], found: list[Found], lex: _Lexicon)
             continue
         if not prev.low or prev.cap or prev.upper or prev.masked or prev.glued_after:
             continue
-        if not COMMON_ENGLISH_FREQ <= lex.en_freq(prev.low) < ENGLISH_FUNCTION_FREQ or _leans(prev.low, lex):
+        if not POSTPOSED_PREV_MIN_EN_FREQ <= lex.en_freq(prev.low) < ENGLISH_FUNCTION_FREQ or _leans(prev.low, lex):
             continue  # a noun before it: no function word ("runs a pastelaria": a lone noun's case),
             # no word of L (a word of L before it makes a name of L: "casas de fado")
         if lex.en_freq(w.low) >= LONE_NOUN_MAX_EN_FREQ:
@@ -1635,6 +1702,8 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
             best = max(lean, key=lambda k: lean[k][0], default=None)
             if best and lean[best][0] >= 2.5 and lean[best][1] >= 1e-5 and lex.en_freq(inner[0].low) < 1e-7:
                 out.append(Found(m.start(1), m.end(1), m.group(1), best, 3.5, m.start(), m.end()))
+            elif _ELISION.match(inner[0].low) and (elided := _elided_phrase(inner, lex)):
+                out.append(Found(m.start(1), m.end(1), m.group(1), elided, 3.5, m.start(), m.end()))
             continue
         if not 2 <= len(inner) <= 4 or any(not w.low or w.masked for w in inner):
             continue
@@ -1689,6 +1758,7 @@ def _bracketed(text: str, words: list[_Word], lex: _Lexicon) -> list[Found]:
 
 
 ELIDED_NOUN_MIN_FREQ = 1e-5
+ELIDED_LOWER_NOUN_MIN_FREQ = 1e-6  # "[l'ateneo]": lowercase, the noun may be rarer
 
 
 def _elided_phrase(inner: list[_Word], lex: _Lexicon) -> str | None:
@@ -1702,7 +1772,9 @@ def _elided_phrase(inner: list[_Word], lex: _Lexicon) -> str | None:
         return None
     lean = lex.leanings(first.low)
     best = max(sorted(lean), key=lambda k: lean[k][0], default=None)
-    if best is None or lean[best][0] < STRONG_RATIO or lex.ratio(m.group(1), best)[1] < ELIDED_NOUN_MIN_FREQ:
+    # a brand is capitalised (L'Oréal); a lowercase elided article before a noun of L is no name
+    min_freq = ELIDED_NOUN_MIN_FREQ if first.cap else ELIDED_LOWER_NOUN_MIN_FREQ
+    if best is None or lean[best][0] < STRONG_RATIO or lex.ratio(m.group(1), best)[1] < min_freq:
         return None
     if all(w.cap or w.upper or lex.ratio(w.low, best)[1] >= 1e-6 for w in inner[1:]):
         return best
@@ -1969,6 +2041,8 @@ def _accept(
     nxt = words[k + 1] if k + 1 < len(words) else None
     if nxt is not None and not nxt.low and nxt.text[:1].isdigit() and w.low in PREPOSITIONS_BEFORE_NUMBERS:
         return True  # "in Coimbra até 2026": a preposition of L English never writes, before a figure
+    if nxt is not None and not nxt.low and w.low in PREPOSITIONS_BEFORE_DATES and _date_follows(words, k + 1):
+        return True  # "on sale dal 15 May": "from" before a date (dal alone may be lentils)
     if nxt is None or not nxt.low:
         return False  # "para 4", end of text: not leading into a word
     r, f = lex.leanings(w.low)[lang]
@@ -2401,6 +2475,9 @@ def _article_cognate_phrase(words: list[_Word], i: int, lang: str, lex: _Lexicon
 # English prepositions that make a shared noun the head of an English phrase: "y el" + "sector of
 # gastronomy", "et les" + "parents of pupils" (the tool translated the noun with its complement)
 _ENGLISH_NOUN_LINKS = _wordset("of for from with")
+# an English auxiliary or modal after the noun: the clause goes on in English with that noun as its
+# subject ("et la situation could extend": the leftover is "et la", the noun reads as English)
+_ENGLISH_VERBS_AFTER_NOUN = _wordset("could would should will may might can must has have had is are was were")
 
 
 def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
@@ -2432,7 +2509,8 @@ def _extend(words: list[_Word], j: int, lang: str, lex: _Lexicon) -> int:
         plainly = r >= RUN_WORD_MIN_RATIO and f >= 1e-6 and fen < COMMON_ENGLISH_FREQ
         if k == j and j >= 2 and words[k - 1].low in _NOUN_PHRASE_ARTICLES \
                 and words[k - 2].low in CONJUNCTIONS and _cognate(r, f) \
-                and not (not w.glued_after and k + 1 < len(words) and words[k + 1].low in _ENGLISH_NOUN_LINKS):
+                and not (not w.glued_after and k + 1 < len(words)
+                         and words[k + 1].low in _ENGLISH_NOUN_LINKS | _ENGLISH_VERBS_AFTER_NOUN):
             # "et le personnel", "e il regime": a noun joined by a conjunction, a word of L too (not
             # "où la circulation": a clause goes on in English)
             best = k + 1

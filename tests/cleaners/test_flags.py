@@ -187,6 +187,31 @@ def test_a_disclaimer_without_translation_does_not_flag_it(notice):
     assert res.flags.unedited_feed and not res.flags.machine_translated
 
 
+# two leftovers, one of them weak: too thin alone, but beside an unedited-feed disclaimer the
+# feed's text went out as the translation tool left it
+LEFTOVER_STORY = (
+    "The port workers will stop for two days next week, et les ferries to the islands will not run, "
+    "said a delegate of the union auprès de the newspaper. The harbour board regrets the decision and "
+    "asks passengers to postpone their trips until the weekend, when the service returns to normal. "
+    "Shops near the terminal expect a quiet week."
+)
+
+
+def test_an_unedited_feed_disclaimer_beside_leftovers_flags_it():
+    alone = clean(LEFTOVER_STORY)
+    assert alone.foreign_fragments and not alone.flags.machine_translated
+    notice = "This dispatch comes from the agency feed and went out without review by our desk."
+    res = clean(LEFTOVER_STORY, "en", None, _Notice(notice))
+    assert res.flags.unedited_feed and res.flags.machine_translated
+    assert any(e.rule == "unedited_feed.notice" for e in res.flags.evidence["machine_translated"])
+
+
+def test_an_unedited_feed_disclaimer_without_leftovers_does_not_flag_it():
+    notice = "This dispatch comes from the agency feed and went out without review by our desk."
+    res = clean(NOTICE_STORY + " Passengers were told to check the timetable.", "en", None, _Notice(notice))
+    assert res.flags.unedited_feed and not res.flags.machine_translated
+
+
 def test_a_story_about_translation_software_is_not_flagged():
     text = NOTICE_STORY + " The board's website will be machine translated into four languages next year."
     assert not clean(text).flags.machine_translated
