@@ -31,6 +31,12 @@ lowercase tails ("Brexit - what happens next"). Edits index the title string, wi
 ``title.site_suffix``, ``title.section_prefix``, ``title.translated_prefix``, ``title.html_entity``,
 ``title.whitespace``.
 
+In a script without capitals (Arabic, Hebrew, Chinese...) no capital shows a tail is a name, so
+only a pipe-separated tail of at most four words (twelve characters unspaced), without sentence
+punctuation, after a headline three times its length goes ("... | صحيفة الخليج اليوم"); a leading
+label goes only as a single word ("عاجل | ..."). A year closing a headline ("... auf 2026 | Site")
+is a date, not an episode number, unless a colon or an episode word stands before it.
+
 In a Title Case title ("Storm Hits Coast – Review & Outlook"), a tail after a dash must also
 look like a publication (a word such as Daily, News, Times, Herald, Diario; a domain) or be at most
 two words. Known limit: a sentence-case title ending in a short capitalised phrase after a spaced
@@ -187,6 +193,56 @@ def _names_the_site(name: str, ctx: Any) -> bool:
                for e in getattr(ctx, "edits", ()))
 
 
+def _caseless(segment: str) -> bool:
+    """Is ``segment`` written in a script without capitals (Arabic, Hebrew, CJK, Devanagari, Thai...)?
+    Initials in Latin capitals may sit in it ("NHKニュース"); a lowercase Latin word may not."""
+    cased = caseless = 0
+    for ch in segment:
+        if ch.isalpha():
+            if ch.islower():
+                return False
+            if ch.isupper():
+                cased += 1
+            else:
+                caseless += 1
+    return caseless > cased
+
+
+def _caseless_site(tail: str, main: str) -> bool:
+    """A short pipe-separated tail in a caseless script ("| صحيفة الخليج اليوم", "| 新华网"): no
+    capital can show it is a name, so its shape must: at most four words (twelve characters where
+    words are not spaced), no sentence punctuation, and a headline at least three times as long."""
+    tail = tail.strip()
+    if not _caseless(tail) or _SENTENCE_MARK.search(tail):
+        return False
+    words = tail.split()
+    if len(words) > 4 or (len(words) == 1 and len(tail) > 12):
+        return False
+    return len(main.strip()) >= 3 * len(tail) and _long_enough_any_script(main)
+
+
+_SENTENCE_MARK = re.compile(r"[.!?:;,،؛؟。！？：；，、]")
+
+
+def _long_enough_any_script(main: str) -> bool:
+    # unspaced scripts (Chinese, Japanese, Thai) have no words to count: count characters
+    return _long_enough(main) or (len(main.split()) < _MIN_MAIN_WORDS and len(main.strip()) >= 12
+                                  and _caseless(main))
+
+
+_EPISODE_WORD = re.compile(r"^(?:#|no\.?|nr\.?|ep\.?|episode|part|vol\.?|volume|season|series|chapter|track"
+                           r"|folge|teil|épisode|capítulo|episodio|puntata)$", re.IGNORECASE)
+
+
+def _bare_year_ends_phrase(main: str) -> bool:
+    """A year closing a headline of four words or more ("... auf 2026", "... a fine 2026", "... im
+    Frühjahr 2027") is a date, not an episode number: unless a colon or an episode word stands
+    right before it ("Tiny Sounds: 2024 — Rain", "Vol 2026 — Dawn")."""
+    words = main.split()
+    return (len(words) >= _MIN_MAIN_WORDS + 1 and re.fullmatch(r"(?:19|20)\d\d", words[-1]) is not None
+            and not words[-2].endswith(":") and not _EPISODE_WORD.match(words[-2]))
+
+
 def _title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) >= 4 and w[:1].isalpha()]
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
@@ -254,7 +310,7 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
         weak = _title_case(main) and "|" not in last.group(0) and not _strong_site(tail)
         # "All Things Measured: 01 — Length": one word after a number is an episode's name
         episode = (_ENDS_WITH_NUMBER.search(main) is not None and len(tail.split()) == 1
-                   and not _ENDS_WITH_YEAR.search(main)
+                   and not _ENDS_WITH_YEAR.search(main) and not _bare_year_ends_phrase(main)
                    and not _DOMAIN.match(tail.strip()) and tail.strip().lower() not in _SITE_WORDS)
         if episode and len(seps) > 1 and _META_SEGMENT.match(t[seps[-2].end():last.start()].strip()):
             episode = False  # "| Mar, 2025 | Medium": the figure is a date's, the tail a platform
@@ -266,6 +322,10 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
         elif _site_like(tail) and _long_enough(main) and not weak:
             edits.append(Edit("title.site_suffix", last.start(), len(t), t[last.start():], "",
                               "site or section name"))
+            t = main
+        elif "|" in last.group(0) and _caseless_site(tail, main):
+            edits.append(Edit("title.site_suffix", last.start(), len(t), t[last.start():], "",
+                              "site or section name (caseless script)"))
             t = main
         else:
             break
@@ -282,7 +342,8 @@ def clean_title(title: str | None, ctx: Any = None) -> tuple[str | None, list[Ed
     first = re.search(r"\s+\|\s+", t)
     if first:
         head, rest = t[:first.start()], t[first.end():]
-        if len(head.split()) <= 3 and _site_like(head) and _long_enough(rest):
+        if len(head.split()) <= 3 and ((_site_like(head) and _long_enough(rest))
+                                       or (len(head.split()) == 1 and _caseless_site(head, rest))):
             edits.append(Edit("title.section_prefix", 0, first.end(), t[:first.end()], "",
                               "section label"))
             t = rest
