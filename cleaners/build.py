@@ -6,7 +6,7 @@ from .pipeline import Pipeline, Step
 from .resources import Resources
 from .settings import CleanSettings
 
-PIPELINE_VERSION = "13"  # bump when a change to steps or rules would change stored output
+PIPELINE_VERSION = "14"  # bump when a change to steps or rules would change stored output
 
 
 def default_pipeline(settings: CleanSettings, resources: Resources) -> Pipeline:
