@@ -64,7 +64,7 @@ What this module is not for: reading YAML files (``feedscrub.config``), applying
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -211,10 +211,18 @@ class KeywordIndex:
 
         ``keywords`` narrows the keywords tried to those ``present`` in the whole article.
         """
-        found = set(self.always)
-        for k in [k for k in (self._keywords if keywords is None else keywords) if k in lowered]:
-            found |= self._rules_of[k]
-        return [self.rules[i] for i in sorted(found)]
+        return self.rules_for(self.keywords_in(lowered, keywords))
+
+    def keywords_in(self, lowered: str, keywords: tuple[str, ...] | None = None) -> list[str]:
+        """The keywords (of ``keywords``, else all) occurring in ``lowered``."""
+        return [k for k in (self._keywords if keywords is None else keywords) if k in lowered]
+
+    def rules_for(self, found: Iterable[str]) -> list[Rule]:
+        """Rules, in order, with one of the keywords ``found`` (or with none)."""
+        ids = set(self.always)
+        for k in found:
+            ids |= self._rules_of[k]
+        return [self.rules[i] for i in sorted(ids)]
 
 
 def substitute_pieces(pattern: str, pieces: Mapping[str, str], where: str) -> str:
