@@ -235,7 +235,7 @@ _EPISODE_WORD = re.compile(r"^(?:#|no\.?|nr\.?|ep\.?|episode|part|vol\.?|volume|
 
 
 def _bare_year_ends_phrase(main: str) -> bool:
-    """A year closing a headline of four words or more ("... auf 2026", "... a fine 2026", "... im
+    """A year closing a headline of five words or more ("... auf 2026", "... a fine 2026", "... im
     Frühjahr 2027") is a date, not an episode number: unless a colon or an episode word stands
     right before it ("Tiny Sounds: 2024 — Rain", "Vol 2026 — Dawn")."""
     words = main.split()
