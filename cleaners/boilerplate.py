@@ -195,7 +195,7 @@ def match_unit(rules: list[Rule] | KeywordIndex, text: str, start: int, end: int
     them, or the rule itself, is among them, since it could never hold.
     """
     index = rules if isinstance(rules, KeywordIndex) else KeywordIndex(rules)
-    hits = index.keywords_in(text[start:end].lower(), keywords)
+    hits = frozenset(index.keywords_in(text[start:end].lower(), keywords))
     candidates = index.rules_for(hits)
     if prev_ids is not None:
         candidates = [r for r in candidates
@@ -216,7 +216,7 @@ def match_unit(rules: list[Rule] | KeywordIndex, text: str, start: int, end: int
             chained = whole
         if not sentence_rules:
             break
-        cut = _cut_edge(sentence_rules, text, lo, hi, frozenset(hits))
+        cut = _cut_edge(sentence_rules, text, lo, hi, hits)
         if not cut:
             break
         _, a, b = cut
@@ -235,11 +235,11 @@ def match_unit(rules: list[Rule] | KeywordIndex, text: str, start: int, end: int
 
 
 def _cut_edge(rules: list[Rule], text: str, lo: int, hi: int,
-              hits: frozenset[str] | None = None) -> tuple[Rule, int, int] | None:
+              hits: frozenset[str]) -> tuple[Rule, int, int] | None:
     """A run of whole sentences at the end (tried first) or the start of ``text[lo:hi]``.
 
-    ``hits``: the keywords found in the whole unit (None: unknown); no other keyword can occur in
-    a part of it, so no other is searched for."""
+    ``hits``: the keywords found in the whole unit; no other keyword can occur in a part of it, so
+    no other is searched for."""
     gaps = list(_SENTENCE_GAP.finditer(text, lo, hi))
     if not gaps:
         return None
@@ -254,7 +254,7 @@ def _cut_edge(rules: list[Rule], text: str, lo: int, hi: int,
             continue
         last, first = -1, len(lowered) + 1
         for k in r.keywords:
-            if hits is not None and k not in hits:
+            if k not in hits:
                 continue
             i = lowered.rfind(k)
             if i >= 0:

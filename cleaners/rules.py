@@ -206,15 +206,9 @@ class KeywordIndex:
                     found.add(k)
         return tuple(sorted(found))  # a stable order
 
-    def candidates(self, lowered: str, keywords: tuple[str, ...] | None = None) -> list[Rule]:
-        """Rules, in order, whose keywords occur in ``lowered`` (or that have none).
-
-        ``keywords`` narrows the keywords tried to those ``present`` in the whole article.
-        """
-        return self.rules_for(self.keywords_in(lowered, keywords))
-
     def keywords_in(self, lowered: str, keywords: tuple[str, ...] | None = None) -> list[str]:
-        """The keywords (of ``keywords``, else all) occurring in ``lowered``."""
+        """The keywords occurring in ``lowered`` (a unit); ``keywords`` narrows the keywords tried to
+        those ``present`` in the whole article."""
         return [k for k in (self._keywords if keywords is None else keywords) if k in lowered]
 
     def rules_for(self, found: Iterable[str]) -> list[Rule]:
